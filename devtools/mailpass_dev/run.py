@@ -1,0 +1,82 @@
+"""`make dev`: the whole service on this machine, no AWS account and no Docker."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+
+from mailpass_dev.stack import LocalStack
+from mailpass_dev.template import ROOT
+
+
+def _int_env(name: str, default: int) -> int:
+    raw = os.environ.get(name, "")
+    return int(raw) if raw.strip() else default
+
+
+def banner(api_port: int, key: str, outbox: Path, stack: LocalStack) -> str:
+    url = f"http://127.0.0.1:{api_port}"
+    assert stack.dynamodb
+    assert stack.moto
+    assert stack.smtp
+    return f"""
+MailPass is running locally.
+  API            {url}/api/v1  (docs: {url}/api/v1/docs)
+  DynamoDB       {stack.dynamodb.url}  ({stack.dynamodb.name}, table {stack.table_name})
+  AWS (moto)     {stack.moto.url}  (SQS, SES, Secrets Manager)
+  SMTP catcher   127.0.0.1:{stack.smtp.port}  -> {outbox}
+  Dev API key    {key}
+
+Send a message:
+  curl -s -X POST {url}/api/v1/mail/send \\
+    -H "Authorization: Bearer {key}" -H "Content-Type: application/json" \\
+    -d '{{"to": "user@example.com", "subject": "Hello", "html": "<p>Hello World</p>"}}'
+
+Then ask for its status (use the message_id it returned):
+  curl -s -G {url}/api/v1/mail/status/ --data-urlencode "=<message_id>" ...  or simply
+  curl -s "{url}/api/v1/mail/status/MESSAGE_ID" -H "Authorization: Bearer {key}"
+
+Ctrl-C stops everything.
+"""
+
+
+def main() -> int:
+    import uvicorn
+    from mailpass.container import get_container
+    from mailpass_api.app import create_app
+
+    from mailpass_dev.seed import seed_dev
+
+    api_port = _int_env("MAILPASS_API_PORT", 8000)
+    smtp_port = _int_env("MAILPASS_SMTP_PORT", 1025)
+    outbox = Path(os.environ.get("MAILPASS_OUTBOX_DIR") or ROOT / ".mailpass" / "outbox").resolve()
+    dev_key = os.environ.get("MAILPASS_DEV_KEY") or None
+
+    stack = LocalStack(outbox=outbox, smtp_port=smtp_port)
+
+    def _terminate(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        stack.start()
+        assert stack.smtp
+        seeded = seed_dev(get_container().admin, "127.0.0.1", stack.smtp.port, api_key=dev_key)
+        print(banner(api_port, seeded.api_key, outbox, stack), flush=True)
+        config = uvicorn.Config(
+            create_app(), host="127.0.0.1", port=api_port, log_level="info", lifespan="off"
+        )
+        uvicorn.Server(config).run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stack.stop()
+        print("MailPass stopped.", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,92 @@
+"""The whole local stack as one object: start, point boto3 at it, build resources, stop."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mailpass_dev.servers import Endpoint, SmtpSink, start_dynamodb_local, start_moto
+from mailpass_dev.template import LocalNames, create_tables, load
+
+LOCAL_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "local",
+    "AWS_SECRET_ACCESS_KEY": "local",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+}
+
+
+def reset_process_caches() -> None:
+    """Settings, wiring and clients are built once per process; a new environment needs new ones."""
+    from mailpass.adapters import aws
+    from mailpass.container import get_container
+    from mailpass.settings import get_settings
+
+    get_settings.cache_clear()
+    get_container.cache_clear()
+    aws.reset_clients()
+
+
+@dataclass
+class LocalStack:
+    outbox: Path
+    smtp_port: int = 0
+    stack_name: str = "mailpass-local"
+    smtp_credentials: dict[str, str] | None = None
+    moto: Endpoint | None = None
+    dynamodb: Endpoint | None = None
+    smtp: SmtpSink | None = None
+    names: LocalNames | None = None
+    env: dict[str, str] = field(default_factory=dict)
+
+    def start(self) -> LocalStack:
+        try:
+            self.moto = start_moto()
+            # AWS's DynamoDB Local where Java is present; moto's DynamoDB otherwise.
+            self.dynamodb = start_dynamodb_local() or Endpoint("moto-dynamodb", self.moto.url)
+            self.smtp = SmtpSink(
+                self.outbox, port=self.smtp_port, credentials=self.smtp_credentials
+            ).start()
+            self.names = LocalNames(load(), stack_name=self.stack_name)
+            self.env = {
+                **LOCAL_CREDENTIALS,
+                "AWS_ENDPOINT_URL": self.moto.url,
+                "AWS_ENDPOINT_URL_DYNAMODB": self.dynamodb.url,
+                # Locally there is no X-Ray daemon, and metrics would only clutter the console.
+                "POWERTOOLS_TRACE_DISABLED": "true",
+                "POWERTOOLS_METRICS_DISABLED": "true",
+                **self.names.function_environment("ApiFunction"),
+            }
+            self.apply_env()
+            create_tables(self.names, self.client("dynamodb"))
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def apply_env(self) -> None:
+        os.environ.update(self.env)
+        reset_process_caches()
+
+    def client(self, service: str) -> Any:
+        import boto3
+
+        session: Any = boto3.session.Session()
+        return session.client(service, region_name="us-east-1")
+
+    @property
+    def table_name(self) -> str:
+        return self.env["MAILPASS_TABLE_NAME"]
+
+    def stop(self) -> None:
+        for part in (self.smtp, self.dynamodb, self.moto):
+            if part is not None:
+                part.stop()
+
+    def __enter__(self) -> LocalStack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

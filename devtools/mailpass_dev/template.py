@@ -1,0 +1,144 @@
+"""Reads template.yaml, the one source of truth, and builds its resources on local endpoints."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = ROOT / "template.yaml"
+
+
+class _CfnLoader(yaml.SafeLoader):
+    """YAML with CloudFormation's short tags (!Ref, !Sub, !GetAtt ...) as their long forms."""
+
+
+def _tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+    name = "Ref" if suffix == "Ref" else f"Fn::{suffix}"
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+        if suffix == "GetAtt":
+            value = value.split(".", 1)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    return {name: value}
+
+
+_CfnLoader.add_multi_constructor("!", _tag)
+
+
+def load(path: Path = TEMPLATE) -> dict[str, Any]:
+    with path.open() as fh:
+        data: dict[str, Any] = yaml.load(fh, Loader=_CfnLoader)  # noqa: S506  # SafeLoader subclass
+    return data
+
+
+@dataclass
+class LocalNames:
+    """Resolves Ref/Sub/GetAtt the way a deployed stack would, with local physical names."""
+
+    template: dict[str, Any]
+    stack_name: str = "mailpass-local"
+    region: str = "us-east-1"
+    account_id: str = "123456789012"
+    overrides: dict[str, str] | None = None
+
+    def parameter(self, name: str) -> str:
+        if self.overrides and name in self.overrides:
+            return self.overrides[name]
+        return str(self.template.get("Parameters", {})[name].get("Default", ""))
+
+    def physical(self, logical_id: str) -> str:
+        return f"{self.stack_name}-{logical_id}"
+
+    def ref(self, name: str) -> str:
+        pseudo = {
+            "AWS::StackName": self.stack_name,
+            "AWS::Region": self.region,
+            "AWS::AccountId": self.account_id,
+            "AWS::Partition": "aws",
+            "AWS::URLSuffix": "amazonaws.com",
+        }
+        if name in pseudo:
+            return pseudo[name]
+        if name in self.template.get("Parameters", {}):
+            return self.parameter(name)
+        return self.physical(name)
+
+    def resolve(self, value: Any) -> Any:
+        if isinstance(value, dict) and len(value) == 1:
+            ((key, arg),) = value.items()
+            if key == "Ref":
+                return self.ref(arg)
+            if key == "Fn::Sub":
+                text, extra = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1])
+                return re.sub(
+                    r"\$\{([^}]+)\}",
+                    lambda m: str(self.resolve(extra[m[1]])) if m[1] in extra else self.ref(m[1]),
+                    text,
+                )
+            if key == "Fn::GetAtt":
+                return f"arn:aws:local:{self.region}:{self.account_id}:{self.physical(arg[0])}"
+        if isinstance(value, dict):
+            return {k: self.resolve(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.resolve(v) for v in value]
+        return value
+
+    def resources(self, kind: str) -> dict[str, dict[str, Any]]:
+        return {
+            name: res.get("Properties", {})
+            for name, res in self.template.get("Resources", {}).items()
+            if res.get("Type") == kind
+        }
+
+    def function_environment(self, logical_id: str) -> dict[str, str]:
+        """A function's environment as deployed: Globals merged with its own variables."""
+        glob = self.template.get("Globals", {}).get("Function", {})
+        env = dict(glob.get("Environment", {}).get("Variables", {}))
+        own = self.template["Resources"][logical_id].get("Properties", {})
+        env.update(own.get("Environment", {}).get("Variables", {}))
+        return {k: str(self.resolve(v)) for k, v in env.items()}
+
+
+_TABLE_KEYS = (
+    "AttributeDefinitions",
+    "KeySchema",
+    "GlobalSecondaryIndexes",
+    "LocalSecondaryIndexes",
+    "BillingMode",
+    "StreamSpecification",
+)
+
+
+def create_tables(names: LocalNames, client: DynamoDBClient) -> list[str]:
+    created = []
+    existing = set(client.list_tables().get("TableNames", []))
+    for logical_id, props in names.resources("AWS::DynamoDB::Table").items():
+        props = names.resolve(props)
+        table = props.get("TableName") or names.physical(logical_id)
+        if table not in existing:
+            args: dict[str, Any] = {k: props[k] for k in _TABLE_KEYS if k in props}
+            args.setdefault("BillingMode", "PAY_PER_REQUEST")
+            client.create_table(TableName=table, **args)
+            client.get_waiter("table_exists").wait(TableName=table)
+            ttl = props.get("TimeToLiveSpecification")
+            if ttl and ttl.get("Enabled"):
+                client.update_time_to_live(
+                    TableName=table,
+                    TimeToLiveSpecification={
+                        "AttributeName": ttl["AttributeName"],
+                        "Enabled": True,
+                    },
+                )
+        created.append(table)
+    return created

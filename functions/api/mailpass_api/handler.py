@@ -1,0 +1,22 @@
+"""Lambda entry point: API Gateway HTTP API (payload v2) -> Mangum -> the FastAPI app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from mailpass.observability import logger, metrics, tracer
+from mangum import Mangum
+
+from mailpass_api.app import create_app
+
+# Built at init (no I/O happens here): warm invocations reuse the app and its clients.
+app = create_app()
+_asgi = Mangum(app, lifespan="off", api_gateway_base_path="/")
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return _asgi(event, context)  # type: ignore[arg-type]  # same shape, two Protocols

@@ -1,0 +1,1 @@
+"""MailPass shared domain package, shipped to every function as a Lambda layer."""

@@ -1,0 +1,440 @@
+"""The Store on one DynamoDB table (single-table design).
+
+pk                          sk                    what
+APIKEY#<sha256>             APIKEY                API key, looked up by hash on every request
+ACCOUNT#<account>           CFG#ACCOUNT           account, with its default provider id
+ACCOUNT#<account>           CFG#PROVIDER#<id>     provider (one Query reads account + providers)
+ACCOUNT#<account>           KEY#<key id>          key listing entry (prefix only, no hash use)
+MSG#<account>#<message id>  MSG                   message (account in the key: no cross reads)
+MSG#<account>#<message id>  EVENT#<ts>#<id>       tracking / delivery event
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from mailpass.errors import Conflict, NotFound
+from mailpass.models import (
+    Account,
+    ApiKey,
+    MessageEvent,
+    MessageRecord,
+    MessageStatus,
+    Provider,
+    ProviderKind,
+    SmtpSecurity,
+    utcnow,
+)
+from mailpass.observability import logger
+from mailpass.ports import AccountConfig
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+Item = dict[str, Any]
+
+
+def _s(value: str) -> dict[str, str]:
+    return {"S": value}
+
+
+def to_attr(value: Any) -> dict[str, Any]:
+    if isinstance(value, bool):
+        return {"BOOL": value}
+    if isinstance(value, int | Decimal):
+        return {"N": str(value)}
+    if isinstance(value, str):
+        return {"S": value}
+    if isinstance(value, datetime):
+        return {"S": value.isoformat()}
+    if isinstance(value, list | tuple):
+        return {"L": [to_attr(v) for v in value]}
+    if isinstance(value, frozenset | set):
+        return {"L": [to_attr(v) for v in sorted(value)]}
+    raise TypeError(f"cannot store {type(value).__name__}")
+
+
+def to_item(values: dict[str, Any]) -> Item:
+    return {k: to_attr(v) for k, v in values.items() if v is not None}
+
+
+def from_attr(attr: dict[str, Any]) -> Any:
+    ((kind, value),) = attr.items()
+    if kind == "S":
+        return value
+    if kind == "N":
+        return int(value) if value.lstrip("-").isdigit() else float(value)
+    if kind == "BOOL":
+        return value
+    if kind == "L":
+        return [from_attr(v) for v in value]
+    if kind == "M":
+        return {k: from_attr(v) for k, v in value.items()}
+    if kind == "NULL":
+        return None
+    if kind == "SS":
+        return list(value)
+    raise TypeError(f"unexpected attribute type {kind}")
+
+
+def from_item(item: Item) -> dict[str, Any]:
+    return {k: from_attr(v) for k, v in item.items()}
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def account_pk(account_id: str) -> str:
+    return f"ACCOUNT#{account_id}"
+
+
+def message_pk(account_id: str, message_id: str) -> str:
+    return f"MSG#{account_id}#{message_id}"
+
+
+def _provider_from(d: dict[str, Any]) -> Provider:
+    return Provider(
+        provider_id=d["provider_id"],
+        account_id=d["account_id"],
+        kind=ProviderKind(d["kind"]),
+        name=d.get("name", ""),
+        from_email=d.get("from_email"),
+        from_name=d.get("from_name"),
+        host=d.get("host"),
+        port=d.get("port"),
+        security=SmtpSecurity(d.get("security", SmtpSecurity.STARTTLS.value)),
+        username=d.get("username"),
+        secret_id=d.get("secret_id"),
+        region=d.get("region"),
+        configuration_set=d.get("configuration_set"),
+        created_at=_dt(d.get("created_at")) or utcnow(),
+    )
+
+
+def _message_from(d: dict[str, Any]) -> MessageRecord:
+    return MessageRecord(
+        account_id=d["account_id"],
+        message_id=d["message_id"],
+        status=MessageStatus(d["status"]),
+        from_email=d["from_email"],
+        from_name=d.get("from_name"),
+        to_email=d["to_email"],
+        cc=d.get("cc", []),
+        bcc=d.get("bcc", []),
+        reply_to=d.get("reply_to"),
+        subject=d["subject"],
+        tags=d.get("tags", []),
+        metadata=json.loads(d.get("metadata", "{}")),
+        provider_id=d.get("provider_id"),
+        provider_kind=d.get("provider_kind"),
+        provider_message_id=d.get("provider_message_id"),
+        error_message=d.get("error_message"),
+        note=d.get("note"),
+        sent_at=_dt(d.get("sent_at")),
+        created_at=_dt(d["created_at"]) or utcnow(),
+        updated_at=_dt(d.get("updated_at")),
+        expires_at=int(d.get("expires_at", 0)),
+        test=bool(d.get("test", False)),
+        size_bytes=int(d.get("size_bytes", 0)),
+    )
+
+
+class DynamoStore:
+    def __init__(self, client: DynamoDBClient, table: str) -> None:
+        self._db = client
+        self._table = table
+
+    # keys and accounts -------------------------------------------------------------------
+    def get_api_key(self, key_hash: str) -> ApiKey | None:
+        # Strongly consistent, so a revocation takes effect on the very next request.
+        out = self._db.get_item(
+            TableName=self._table,
+            Key={"pk": _s(f"APIKEY#{key_hash}"), "sk": _s("APIKEY")},
+            ConsistentRead=True,
+        )
+        if "Item" not in out:
+            return None
+        d = from_item(out["Item"])
+        return ApiKey(
+            key_id=d["key_id"],
+            account_id=d["account_id"],
+            key_hash=key_hash,
+            prefix=d["prefix"],
+            permissions=frozenset(d.get("permissions", [])),
+            revoked=bool(d.get("revoked", False)),
+            test=bool(d.get("test", False)),
+            created_at=_dt(d.get("created_at")) or utcnow(),
+        )
+
+    def get_account_config(self, account_id: str) -> AccountConfig | None:
+        out = self._db.query(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :cfg)",
+            ExpressionAttributeValues={":pk": _s(account_pk(account_id)), ":cfg": _s("CFG#")},
+            ConsistentRead=True,
+        )
+        account: Account | None = None
+        providers: list[Provider] = []
+        for raw in out.get("Items", []):
+            d = from_item(raw)
+            if d["sk"] == "CFG#ACCOUNT":
+                account = Account(
+                    account_id=account_id,
+                    name=d.get("name", ""),
+                    default_provider_id=d.get("default_provider_id"),
+                    created_at=_dt(d.get("created_at")) or utcnow(),
+                )
+            else:
+                providers.append(_provider_from(d))
+        if account is None:
+            return None
+        return AccountConfig(account, sorted(providers, key=lambda p: p.created_at))
+
+    def create_account(self, account: Account) -> None:
+        self._db.put_item(
+            TableName=self._table,
+            Item=to_item(
+                {
+                    "pk": account_pk(account.account_id),
+                    "sk": "CFG#ACCOUNT",
+                    "type": "account",
+                    "account_id": account.account_id,
+                    "name": account.name,
+                    "created_at": account.created_at,
+                }
+            ),
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+
+    def create_api_key(self, key: ApiKey) -> None:
+        common = {
+            "key_id": key.key_id,
+            "account_id": key.account_id,
+            "prefix": key.prefix,
+            "permissions": key.permissions,
+            "revoked": key.revoked,
+            "test": key.test,
+            "created_at": key.created_at,
+        }
+        try:
+            self._db.transact_write_items(
+                TransactItems=[
+                    {
+                        "ConditionCheck": {
+                            "TableName": self._table,
+                            "Key": {"pk": _s(account_pk(key.account_id)), "sk": _s("CFG#ACCOUNT")},
+                            "ConditionExpression": "attribute_exists(pk)",
+                        }
+                    },
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": to_item(
+                                {
+                                    "pk": f"APIKEY#{key.key_hash}",
+                                    "sk": "APIKEY",
+                                    "type": "api_key",
+                                    **common,
+                                }
+                            ),
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": to_item(
+                                {
+                                    "pk": account_pk(key.account_id),
+                                    "sk": f"KEY#{key.key_id}",
+                                    "type": "api_key_listing",
+                                    "key_hash": key.key_hash,
+                                    **common,
+                                }
+                            ),
+                        }
+                    },
+                ]
+            )
+        except self._db.exceptions.TransactionCanceledException as exc:
+            reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+            if reasons and reasons[0] == "ConditionalCheckFailed":
+                raise NotFound(f"No account {key.account_id}") from None
+            raise Conflict("That API key already exists") from None
+
+    def put_provider(self, provider: Provider) -> None:
+        values = {
+            "pk": account_pk(provider.account_id),
+            "sk": f"CFG#PROVIDER#{provider.provider_id}",
+            "type": "provider",
+            "provider_id": provider.provider_id,
+            "account_id": provider.account_id,
+            "kind": provider.kind.value,
+            "name": provider.name,
+            "from_email": provider.from_email,
+            "from_name": provider.from_name,
+            "host": provider.host,
+            "port": provider.port,
+            "security": provider.security.value,
+            "username": provider.username,
+            "secret_id": provider.secret_id,
+            "region": provider.region,
+            "configuration_set": provider.configuration_set,
+            "created_at": provider.created_at,
+        }
+        self._db.put_item(TableName=self._table, Item=to_item(values))
+
+    def set_default_provider(self, account_id: str, provider_id: str) -> None:
+        pk = _s(account_pk(account_id))
+        try:
+            self._db.transact_write_items(
+                TransactItems=[
+                    {
+                        "ConditionCheck": {
+                            "TableName": self._table,
+                            "Key": {"pk": pk, "sk": _s(f"CFG#PROVIDER#{provider_id}")},
+                            "ConditionExpression": "attribute_exists(pk)",
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": {"pk": pk, "sk": _s("CFG#ACCOUNT")},
+                            "UpdateExpression": "SET default_provider_id = :p",
+                            "ConditionExpression": "attribute_exists(pk)",
+                            "ExpressionAttributeValues": {":p": _s(provider_id)},
+                        }
+                    },
+                ]
+            )
+        except self._db.exceptions.TransactionCanceledException:
+            raise NotFound(f"No provider {provider_id} on account {account_id}") from None
+
+    # messages ----------------------------------------------------------------------------
+    def put_message(self, record: MessageRecord) -> None:
+        values = {
+            "pk": message_pk(record.account_id, record.message_id),
+            "sk": "MSG",
+            "type": "message",
+            "account_id": record.account_id,
+            "message_id": record.message_id,
+            "status": record.status.value,
+            "from_email": record.from_email,
+            "from_name": record.from_name,
+            "to_email": record.to_email,
+            "cc": record.cc or None,
+            "bcc": record.bcc or None,
+            "reply_to": record.reply_to,
+            "subject": record.subject,
+            "tags": record.tags or None,
+            "metadata": json.dumps(record.metadata, ensure_ascii=False)
+            if record.metadata
+            else None,
+            "provider_id": record.provider_id,
+            "provider_kind": record.provider_kind,
+            "created_at": record.created_at,
+            "expires_at": record.expires_at,
+            "test": record.test or None,
+            "size_bytes": record.size_bytes,
+        }
+        self._db.put_item(
+            TableName=self._table,
+            Item=to_item(values),
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+
+    def mark_sent(
+        self,
+        account_id: str,
+        message_id: str,
+        *,
+        sent_at: datetime,
+        provider_message_id: str | None,
+        note: str | None,
+    ) -> None:
+        names = {"#s": "status"}
+        values: dict[str, Any] = {
+            ":sent": _s(MessageStatus.SENT.value),
+            ":at": _s(sent_at.isoformat()),
+            ":sending": _s(MessageStatus.SENDING.value),
+        }
+        sets = ["#s = :sent", "sent_at = :at", "updated_at = :at"]
+        if provider_message_id:
+            sets.append("provider_message_id = :pmid")
+            values[":pmid"] = _s(provider_message_id)
+        if note:
+            sets.append("note = :note")
+            values[":note"] = _s(note)
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key={"pk": _s(message_pk(account_id, message_id)), "sk": _s("MSG")},
+                UpdateExpression="SET " + ", ".join(sets),
+                ConditionExpression="#s = :sending",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+            )
+        except self._db.exceptions.ConditionalCheckFailedException:
+            # The mail is out; a status moved on by someone else must not turn that into an error.
+            logger.warning("message left sending", extra={"message_id": message_id})
+
+    def mark_failed(self, account_id: str, message_id: str, *, reason: str, at: datetime) -> None:
+        try:
+            self._update_failed(account_id, message_id, reason=reason, at=at)
+        except self._db.exceptions.ConditionalCheckFailedException:
+            logger.warning("message no longer in flight", extra={"message_id": message_id})
+
+    def _update_failed(
+        self, account_id: str, message_id: str, *, reason: str, at: datetime
+    ) -> None:
+        self._db.update_item(
+            TableName=self._table,
+            Key={"pk": _s(message_pk(account_id, message_id)), "sk": _s("MSG")},
+            UpdateExpression="SET #s = :failed, error_message = :why, updated_at = :at",
+            ConditionExpression="#s IN (:sending, :queued)",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={
+                ":failed": _s(MessageStatus.FAILED.value),
+                ":why": _s(reason[:2000]),
+                ":at": _s(at.isoformat()),
+                ":sending": _s(MessageStatus.SENDING.value),
+                ":queued": _s(MessageStatus.QUEUED.value),
+            },
+        )
+
+    def get_message(
+        self, account_id: str, message_id: str
+    ) -> tuple[MessageRecord, list[MessageEvent]] | None:
+        items: list[Item] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": _s(message_pk(account_id, message_id))},
+            "ConsistentRead": True,
+        }
+        while True:
+            out = self._db.query(**kwargs)
+            items.extend(out.get("Items", []))
+            if "LastEvaluatedKey" not in out:
+                break
+            kwargs["ExclusiveStartKey"] = out["LastEvaluatedKey"]
+        record: MessageRecord | None = None
+        events: list[MessageEvent] = []
+        for raw in items:
+            d = from_item(raw)
+            if d["sk"] == "MSG":
+                record = _message_from(d)
+            elif d["sk"].startswith("EVENT#"):
+                events.append(
+                    MessageEvent(
+                        event_type=d["event_type"],
+                        created_at=_dt(d["created_at"]) or utcnow(),
+                        ip_address=d.get("ip_address"),
+                        user_agent=d.get("user_agent"),
+                    )
+                )
+        return None if record is None else (record, events)

@@ -1,0 +1,51 @@
+"""Picks the sender for a provider, fetching its credential from Secrets Manager when needed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from mailpass.adapters.ses import SesSender
+from mailpass.adapters.smtp import SmtpPool, SmtpSender, SmtpTarget
+from mailpass.errors import ProviderError
+from mailpass.models import Provider, ProviderKind
+from mailpass.ports import SecretStore, Sender
+
+if TYPE_CHECKING:
+    from mypy_boto3_sesv2 import SESV2Client
+
+
+class ProviderSenders:
+    def __init__(
+        self,
+        secrets: SecretStore,
+        smtp_pool: SmtpPool,
+        ses_client: Callable[[str | None], SESV2Client],
+    ) -> None:
+        self._secrets = secrets
+        self._pool = smtp_pool
+        self._ses_client = ses_client
+
+    def for_provider(self, provider: Provider) -> Sender:
+        if provider.kind is ProviderKind.SES:
+            return SesSender(self._ses_client(provider.region), provider.configuration_set)
+        if not provider.host or not provider.port:
+            raise ProviderError(f"provider {provider.provider_id} has no host/port", permanent=True)
+        password = None
+        if provider.secret_id:
+            try:
+                password = self._secrets.get(provider.secret_id)
+            except Exception as exc:
+                # Name the secret, never its value.
+                raise ProviderError(
+                    f"credential {provider.secret_id} unavailable: {type(exc).__name__}",
+                    permanent=False,
+                ) from exc
+        target = SmtpTarget(
+            host=provider.host,
+            port=provider.port,
+            security=provider.security,
+            username=provider.username,
+            password=password,
+        )
+        return SmtpSender(self._pool, target)

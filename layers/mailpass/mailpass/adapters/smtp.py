@@ -1,0 +1,190 @@
+"""SMTP hand-off with pooled connections.
+
+Connections are kept per (host, port, security, user) and reused across requests of a warm
+process and across a dispatcher drain. A pooled connection may have died while idle (or while
+Lambda was frozen); that shows on MAIL FROM, before anything was handed over, so exactly then we
+reconnect and try once more. A failure after MAIL FROM is never retried here."""
+
+from __future__ import annotations
+
+import smtplib
+import socket
+import ssl
+import threading
+import time
+from dataclasses import dataclass, field
+
+from mailpass.errors import ProviderError
+from mailpass.mime import OutgoingMessage
+from mailpass.models import SmtpSecurity
+from mailpass.ports import SendReceipt
+
+# EHLO name: smtplib would otherwise call socket.getfqdn(), a DNS round trip on every connect.
+EHLO_NAME = "mailpass.local"
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpTarget:
+    host: str
+    port: int
+    security: SmtpSecurity
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+
+
+class _Stale(Exception):
+    """The pooled connection was dead before the hand-off began."""
+
+
+def _text(resp: bytes | str) -> str:
+    return (resp.decode(errors="replace") if isinstance(resp, bytes) else resp).strip()
+
+
+def describe(exc: BaseException, target: SmtpTarget) -> ProviderError:
+    where = f"{target.host}:{target.port}"
+    if isinstance(exc, smtplib.SMTPResponseException):
+        code = exc.smtp_code
+        return ProviderError(f"{code} {_text(exc.smtp_error)}", permanent=500 <= code < 600)
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [c for c, _ in exc.recipients.values()]
+        detail = "; ".join(f"{a}: {c} {_text(m)}" for a, (c, m) in exc.recipients.items())
+        return ProviderError(detail, permanent=all(500 <= c < 600 for c in codes))
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return ProviderError(f"{where}: {exc}", permanent=True)
+    if isinstance(exc, ssl.SSLError):
+        return ProviderError(f"{where}: TLS failed: {exc}", permanent=True)
+    if isinstance(exc, ConnectionRefusedError):
+        return ProviderError(f"{where}: connection refused", permanent=False)
+    if isinstance(exc, TimeoutError | socket.timeout):
+        return ProviderError(f"{where}: timed out", permanent=False)
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return ProviderError(f"{where}: server disconnected: {exc}", permanent=False)
+    return ProviderError(f"{where}: {type(exc).__name__}: {exc}", permanent=False)
+
+
+class SmtpPool:
+    def __init__(self, timeout: float, idle_seconds: float) -> None:
+        self._timeout = timeout
+        self._idle = idle_seconds
+        self._lock = threading.Lock()
+        self._idle_conns: dict[SmtpTarget, list[tuple[smtplib.SMTP, float]]] = {}
+
+    def connect(self, target: SmtpTarget) -> smtplib.SMTP:
+        conn: smtplib.SMTP
+        if target.security is SmtpSecurity.TLS:
+            conn = smtplib.SMTP_SSL(
+                target.host,
+                target.port,
+                local_hostname=EHLO_NAME,
+                timeout=self._timeout,
+                context=ssl.create_default_context(),
+            )
+        else:
+            conn = smtplib.SMTP(
+                target.host, target.port, local_hostname=EHLO_NAME, timeout=self._timeout
+            )
+        try:
+            conn.ehlo()
+            if target.security is SmtpSecurity.STARTTLS:
+                conn.starttls(context=ssl.create_default_context())
+                conn.ehlo()
+            if target.username and target.password is not None:
+                conn.login(target.username, target.password)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def acquire(self, target: SmtpTarget) -> tuple[smtplib.SMTP, bool]:
+        """A connection for this target and whether it is fresh (opened just now)."""
+        now = time.monotonic()
+        with self._lock:
+            stack = self._idle_conns.get(target, [])
+            while stack:
+                conn, since = stack.pop()
+                if now - since <= self._idle:
+                    return conn, False
+                _quietly_close(conn)
+        return self.connect(target), True
+
+    def release(self, target: SmtpTarget, conn: smtplib.SMTP) -> None:
+        with self._lock:
+            self._idle_conns.setdefault(target, []).append((conn, time.monotonic()))
+
+    def close_all(self) -> None:
+        with self._lock:
+            stacks, self._idle_conns = self._idle_conns, {}
+        for stack in stacks.values():
+            for conn, _ in stack:
+                _quietly_close(conn)
+
+
+def _quietly_close(conn: smtplib.SMTP) -> None:
+    try:
+        conn.quit()
+    except Exception:  # noqa: S110  # best effort: the peer may already be gone
+        pass
+    finally:
+        conn.close()
+
+
+class SmtpSender:
+    def __init__(self, pool: SmtpPool, target: SmtpTarget) -> None:
+        self._pool = pool
+        self._target = target
+
+    def send(self, message: OutgoingMessage) -> SendReceipt:
+        for _ in range(2):
+            try:
+                conn, fresh = self._pool.acquire(self._target)
+            except Exception as exc:
+                raise describe(exc, self._target) from exc
+            try:
+                refused = self._transmit(conn, message)
+            except _Stale as stale:
+                _quietly_close(conn)
+                if fresh:
+                    raise describe(stale.__cause__ or stale, self._target) from stale
+                continue
+            except ProviderError:
+                self._reset_or_drop(conn)
+                raise
+            except Exception as exc:
+                _quietly_close(conn)
+                raise describe(exc, self._target) from exc
+            self._pool.release(self._target, conn)
+            return SendReceipt(provider_message_id=None, refused=refused)
+        raise ProviderError(
+            f"{self._target.host}:{self._target.port}: no usable connection", permanent=False
+        )
+
+    def _reset_or_drop(self, conn: smtplib.SMTP) -> None:
+        try:
+            conn.rset()
+        except Exception:
+            _quietly_close(conn)
+            return
+        self._pool.release(self._target, conn)
+
+    @staticmethod
+    def _transmit(conn: smtplib.SMTP, message: OutgoingMessage) -> dict[str, str]:
+        try:
+            code, resp = conn.mail(message.envelope_from)
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            raise _Stale() from exc
+        if code != 250:
+            raise ProviderError(f"MAIL FROM: {code} {_text(resp)}", permanent=500 <= code < 600)
+        refused: dict[str, str] = {}
+        codes: list[int] = []
+        for rcpt in message.recipients:
+            code, resp = conn.rcpt(rcpt)
+            if code not in (250, 251):
+                refused[rcpt] = f"{code} {_text(resp)}"
+                codes.append(code)
+        if len(refused) == len(message.recipients):
+            detail = "; ".join(f"{a}: {why}" for a, why in refused.items())
+            raise ProviderError(detail, permanent=all(500 <= c < 600 for c in codes))
+        code, resp = conn.data(message.raw)
+        if code != 250:
+            raise ProviderError(f"DATA: {code} {_text(resp)}", permanent=500 <= code < 600)
+        return refused

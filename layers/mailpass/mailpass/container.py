@@ -1,0 +1,60 @@
+"""Wiring: builds the services from settings on first use, once per process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+
+from mailpass.adapters import aws
+from mailpass.adapters.dynamodb import DynamoStore
+from mailpass.adapters.secrets import SecretsManagerStore
+from mailpass.adapters.senders import ProviderSenders
+from mailpass.adapters.smtp import SmtpPool
+from mailpass.ports import SecretStore, SenderFactory, Store
+from mailpass.service.admin import AdminService
+from mailpass.service.auth import AuthService
+from mailpass.service.send import SendService
+from mailpass.service.status import StatusService
+from mailpass.settings import Settings, get_settings
+
+
+@dataclass
+class Container:
+    settings: Settings
+
+    @cached_property
+    def store(self) -> Store:
+        return DynamoStore(aws.dynamodb(), self.settings.table_name)
+
+    @cached_property
+    def secrets(self) -> SecretStore:
+        return SecretsManagerStore(aws.secretsmanager, self.settings.secret_cache_seconds)
+
+    @cached_property
+    def smtp_pool(self) -> SmtpPool:
+        return SmtpPool(self.settings.smtp_timeout_seconds, self.settings.smtp_idle_seconds)
+
+    @cached_property
+    def senders(self) -> SenderFactory:
+        return ProviderSenders(self.secrets, self.smtp_pool, aws.sesv2)
+
+    @cached_property
+    def auth(self) -> AuthService:
+        return AuthService(self.store)
+
+    @cached_property
+    def sending(self) -> SendService:
+        return SendService(self.store, self.senders, self.settings)
+
+    @cached_property
+    def status(self) -> StatusService:
+        return StatusService(self.store)
+
+    @cached_property
+    def admin(self) -> AdminService:
+        return AdminService(self.store, self.secrets, self.settings.secrets_prefix)
+
+
+@lru_cache(maxsize=1)
+def get_container() -> Container:
+    return Container(get_settings())

@@ -1,0 +1,80 @@
+"""Domain errors: raised below the handlers, turned into the error envelope in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class MailPassError(Exception):
+    code = "INTERNAL_ERROR"
+    http_status = 500
+    default_message = "Internal error"
+
+    def __init__(self, message: str | None = None, details: Any = None) -> None:
+        self.message = message or self.default_message
+        self.details = details
+        super().__init__(self.message)
+
+
+class ValidationFailed(MailPassError):
+    code = "VALIDATION_ERROR"
+    http_status = 400
+    default_message = "The request is not valid"
+
+
+class NoSmtpProvider(MailPassError):
+    code = "NO_SMTP_PROVIDER"
+    http_status = 422
+    default_message = "The account has no default SMTP provider; add one and mark it default"
+
+
+class SendLimitExceeded(MailPassError):
+    code = "SEND_LIMIT_EXCEEDED"
+    http_status = 429
+    default_message = "The provider's send limit is used up"
+
+
+class SendFailed(MailPassError):
+    code = "SEND_FAILED"
+    http_status = 500
+    default_message = "The provider refused the message or could not be reached"
+
+
+class Unauthorized(MailPassError):
+    code = "UNAUTHORIZED"
+    http_status = 401
+    default_message = "Missing, unknown or revoked API key"
+
+
+class Forbidden(MailPassError):
+    code = "FORBIDDEN"
+    http_status = 403
+    default_message = "The API key lacks the required permission"
+
+
+class NotFound(MailPassError):
+    code = "NOT_FOUND"
+    http_status = 404
+    default_message = "Not found"
+
+
+class PayloadTooLarge(MailPassError):
+    code = "PAYLOAD_TOO_LARGE"
+    http_status = 413
+    default_message = "The request exceeds the size limit"
+
+
+class Conflict(MailPassError):
+    code = "CONFLICT"
+    http_status = 409
+    default_message = "The resource already exists"
+
+
+class ProviderError(Exception):
+    """A provider refused or could not take a message. Not an API error by itself: the send
+    use case records it on the message and maps it to SEND_FAILED."""
+
+    def __init__(self, reason: str, *, permanent: bool) -> None:
+        self.reason = reason
+        self.permanent = permanent
+        super().__init__(reason)

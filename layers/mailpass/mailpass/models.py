@@ -1,0 +1,147 @@
+"""Domain records. Plain dataclasses: cheap to build and free of any storage format."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(dt: datetime | None) -> str | None:
+    # The contract shows naive seconds ("2026-01-30T12:00:00"); every timestamp we emit is UTC.
+    return None if dt is None else dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+class Permission(StrEnum):
+    MAIL = "mail"
+    SETTINGS = "settings"
+
+
+class MessageStatus(StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    DELIVERED = "delivered"
+    BOUNCED = "bounced"
+    COMPLAINED = "complained"
+
+
+class ProviderKind(StrEnum):
+    SMTP = "smtp"
+    SES = "ses"
+
+
+class SmtpSecurity(StrEnum):
+    NONE = "none"
+    STARTTLS = "starttls"
+    TLS = "tls"
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    account_id: str
+    name: str
+    default_provider_id: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    key_id: str
+    account_id: str
+    key_hash: str
+    prefix: str
+    permissions: frozenset[str]
+    revoked: bool
+    test: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: resolved from the API key on every request."""
+
+    account_id: str
+    key_id: str
+    permissions: frozenset[str]
+    test: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Provider:
+    provider_id: str
+    account_id: str
+    kind: ProviderKind
+    name: str
+    from_email: str | None = None
+    from_name: str | None = None
+    # smtp
+    host: str | None = None
+    port: int | None = None
+    security: SmtpSecurity = SmtpSecurity.STARTTLS
+    username: str | None = None
+    secret_id: str | None = None
+    # ses
+    region: str | None = None
+    configuration_set: str | None = None
+    created_at: datetime = field(default_factory=utcnow)
+
+    def public(self) -> dict[str, Any]:
+        """What an operator may see: never the secret itself, only whether one is set."""
+        return {
+            "provider_id": self.provider_id,
+            "kind": self.kind.value,
+            "name": self.name,
+            "from_email": self.from_email,
+            "from_name": self.from_name,
+            "host": self.host,
+            "port": self.port,
+            "security": self.security.value if self.kind is ProviderKind.SMTP else None,
+            "username": self.username,
+            "password": "********" if self.secret_id else None,
+            "region": self.region,
+            "configuration_set": self.configuration_set,
+        }
+
+
+@dataclass(slots=True)
+class MessageRecord:
+    account_id: str
+    message_id: str
+    status: MessageStatus
+    from_email: str
+    to_email: str
+    subject: str
+    created_at: datetime
+    expires_at: int
+    from_name: str | None = None
+    reply_to: str | None = None
+    cc: list[str] = field(default_factory=list)
+    bcc: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)
+    provider_id: str | None = None
+    provider_kind: str | None = None
+    provider_message_id: str | None = None
+    error_message: str | None = None
+    # Something the caller should know about a sent message (refused cc, test key).
+    note: str | None = None
+    sent_at: datetime | None = None
+    updated_at: datetime | None = None
+    test: bool = False
+    size_bytes: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class MessageEvent:
+    event_type: str
+    created_at: datetime
+    ip_address: str | None = None
+    user_agent: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,65 @@
+"""What the use cases need from the outside world. Adapters implement these; tests use fakes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from mailpass.mime import OutgoingMessage
+from mailpass.models import Account, ApiKey, MessageEvent, MessageRecord, Provider
+
+
+@dataclass(frozen=True, slots=True)
+class AccountConfig:
+    account: Account
+    providers: list[Provider]
+
+    @property
+    def default_provider(self) -> Provider | None:
+        wanted = self.account.default_provider_id
+        return next((p for p in self.providers if p.provider_id == wanted), None)
+
+
+@dataclass(frozen=True, slots=True)
+class SendReceipt:
+    provider_message_id: str | None
+    refused: dict[str, str]
+
+
+class Store(Protocol):
+    def get_api_key(self, key_hash: str) -> ApiKey | None: ...
+    def get_account_config(self, account_id: str) -> AccountConfig | None: ...
+    def create_account(self, account: Account) -> None: ...
+    def create_api_key(self, key: ApiKey) -> None: ...
+    def put_provider(self, provider: Provider) -> None: ...
+    def set_default_provider(self, account_id: str, provider_id: str) -> None: ...
+    def put_message(self, record: MessageRecord) -> None: ...
+    def mark_sent(
+        self,
+        account_id: str,
+        message_id: str,
+        *,
+        sent_at: datetime,
+        provider_message_id: str | None,
+        note: str | None,
+    ) -> None: ...
+    def mark_failed(
+        self, account_id: str, message_id: str, *, reason: str, at: datetime
+    ) -> None: ...
+    def get_message(
+        self, account_id: str, message_id: str
+    ) -> tuple[MessageRecord, list[MessageEvent]] | None: ...
+
+
+class SecretStore(Protocol):
+    def get(self, secret_id: str) -> str: ...
+    def put(self, name: str, value: str) -> str: ...
+
+
+class Sender(Protocol):
+    def send(self, message: OutgoingMessage) -> SendReceipt: ...
+
+
+class SenderFactory(Protocol):
+    def for_provider(self, provider: Provider) -> Sender: ...

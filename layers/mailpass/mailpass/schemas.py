@@ -1,0 +1,98 @@
+"""Request shapes and their validation rules (shared by /send and, later, /send-batch)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Annotated, Any
+
+from email_validator import EmailNotValidError, validate_email
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+# SES accepts at most 50 recipients per message (to + cc + bcc); we hold every provider to it.
+MAX_RECIPIENTS = 50
+MAX_SUBJECT_CHARS = 998
+MAX_NAME_CHARS = 256
+MAX_TAGS = 20
+MAX_TAG_CHARS = 256
+MAX_METADATA_KEYS = 50
+MAX_METADATA_KEY_CHARS = 128
+MAX_METADATA_BYTES = 8 * 1024
+
+# Any control character in a header value could end the header early (CR/LF) or smuggle data.
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def clean_address(value: str) -> str:
+    """A bare RFC 5322 addr-spec, parsed for real; IDN domains come back in their ASCII form."""
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters (CR/LF)")
+    try:
+        parsed = validate_email(value.strip(), check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError as exc:
+        raise ValueError(f"is not a valid email address: {exc}") from None
+    return parsed.ascii_email or parsed.normalized
+
+
+def clean_header_text(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters (CR/LF)")
+    return value
+
+
+def check_metadata(value: dict[str, Any]) -> dict[str, Any]:
+    if len(value) > MAX_METADATA_KEYS:
+        raise ValueError(f"may hold at most {MAX_METADATA_KEYS} keys")
+    for key, item in value.items():
+        if not key or len(key) > MAX_METADATA_KEY_CHARS:
+            raise ValueError(f"keys must be 1..{MAX_METADATA_KEY_CHARS} characters")
+        if not isinstance(item, str | int | float | bool) and item is not None:
+            raise ValueError(f"value of {key!r} must be a string, number, boolean or null")
+    if len(json.dumps(value, ensure_ascii=False).encode()) > MAX_METADATA_BYTES:
+        raise ValueError(f"may be at most {MAX_METADATA_BYTES} bytes as JSON")
+    return value
+
+
+EmailAddress = Annotated[str, Field(min_length=3, max_length=320), AfterValidator(clean_address)]
+HeaderText = Annotated[str, AfterValidator(clean_header_text)]
+Tag = Annotated[
+    str, Field(min_length=1, max_length=MAX_TAG_CHARS), AfterValidator(clean_header_text)
+]
+
+
+class MessageFields(BaseModel):
+    """The per-message fields of the contract. Unknown keys are an error, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False, frozen=True)
+
+    to: EmailAddress
+    subject: Annotated[HeaderText, Field(min_length=1, max_length=MAX_SUBJECT_CHARS)]
+    html: str | None = None
+    text: str | None = None
+    from_email: EmailAddress | None = None
+    from_name: Annotated[HeaderText, Field(max_length=MAX_NAME_CHARS)] | None = None
+    reply_to: EmailAddress | None = None
+    cc: list[EmailAddress] = Field(default_factory=list)
+    bcc: list[EmailAddress] = Field(default_factory=list)
+    tags: Annotated[list[Tag], Field(max_length=MAX_TAGS)] = Field(default_factory=list)
+    metadata: Annotated[dict[str, Any], AfterValidator(check_metadata)] = Field(
+        default_factory=dict
+    )
+
+    @model_validator(mode="after")
+    def _body_and_recipients(self) -> MessageFields:
+        if not self.html and not self.text:
+            raise ValueError("one of html or text is required")
+        total = 1 + len(self.cc) + len(self.bcc)
+        if total > MAX_RECIPIENTS:
+            raise ValueError(f"at most {MAX_RECIPIENTS} recipients in to, cc and bcc together")
+        return self
+
+    @property
+    def recipients(self) -> list[str]:
+        """Every envelope recipient, each once, in order."""
+        return list(dict.fromkeys([self.to, *self.cc, *self.bcc]))
+
+
+class SendRequest(MessageFields):
+    """POST /api/v1/mail/send"""

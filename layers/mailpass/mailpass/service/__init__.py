@@ -1,0 +1,1 @@
+"""Use cases. They speak to the outside only through the protocols in mailpass.ports."""

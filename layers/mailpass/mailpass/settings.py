@@ -1,0 +1,30 @@
+"""Configuration, read once from the environment into one pydantic settings object."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MAILPASS_", extra="ignore", frozen=True)
+
+    table_name: str = Field(description="The DynamoDB table holding all state")
+    stage: str = "dev"
+    # Secrets Manager names for provider credentials start with this, so IAM can scope to it.
+    secrets_prefix: str = "mailpass/dev/"
+    message_id_domain: str = "mailpass.im"
+    # API Gateway accepts 10 MB and Lambda 6 MB; we answer above 5 MB in our own envelope.
+    max_request_bytes: int = 5 * 1024 * 1024
+    message_retention_days: int = 400
+    smtp_timeout_seconds: float = 15.0
+    # How long a pooled SMTP connection may sit idle before we open a fresh one.
+    smtp_idle_seconds: float = 60.0
+    secret_cache_seconds: int = 300
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()  # table_name comes from the environment
