@@ -35,8 +35,7 @@ Send a message:
     -H "Authorization: Bearer {key}" -H "Content-Type: application/json" \\
     -d '{{"to": "user@example.com", "subject": "Hello", "html": "<p>Hello World</p>"}}'
 
-Then ask for its status (use the message_id it returned):
-  curl -s -G {url}/api/v1/mail/status/ --data-urlencode "=<message_id>" ...  or simply
+Then ask for its status (the message_id it returned; brackets optional):
   curl -s "{url}/api/v1/mail/status/MESSAGE_ID" -H "Authorization: Bearer {key}"
 
 Ctrl-C stops everything.
@@ -55,7 +54,13 @@ def main() -> int:
     outbox = Path(os.environ.get("MAILPASS_OUTBOX_DIR") or ROOT / ".mailpass" / "outbox").resolve()
     dev_key = os.environ.get("MAILPASS_DEV_KEY") or None
 
-    stack = LocalStack(outbox=outbox, smtp_port=smtp_port)
+    # Fixed ports by default, so events/env.json works for `sam local invoke` as shipped.
+    stack = LocalStack(
+        outbox=outbox,
+        smtp_port=smtp_port,
+        moto_port=_int_env("MAILPASS_MOTO_PORT", 5000),
+        dynamodb_port=_int_env("MAILPASS_DYNAMODB_PORT", 8001),
+    )
 
     def _terminate(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt

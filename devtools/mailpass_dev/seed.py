@@ -22,7 +22,7 @@ def seed_dev(
     *,
     api_key: str | None = None,
     name: str = "Dev account",
-    from_email: str = "dev@mailpass.local",
+    from_email: str = "dev@example.com",
 ) -> Seeded:
     account = admin.create_account(name)
     key = admin.create_api_key(account.account_id, ["mail", "settings"], raw=api_key)

@@ -157,6 +157,7 @@ class Caught:
     recipients: list[str]
     data: bytes
     path: Path
+    peer: tuple[str, int]
 
     def headers(self) -> Any:
         return BytesHeaderParser(policy=default_policy).parsebytes(self.data)
@@ -230,7 +231,10 @@ class SmtpSink:
         tmp.write_bytes(data)
         tmp.rename(path)  # atomic: readers never see half a message
         with self._lock:
-            self.caught.append(Caught(envelope.mail_from, list(envelope.rcpt_tos), data, path))
+            peer = tuple(session.peer[:2])
+            self.caught.append(
+                Caught(envelope.mail_from, list(envelope.rcpt_tos), data, path, peer)  # type: ignore[arg-type]
+            )
         return "250 2.0.0 OK: queued"
 
     def find(self, message_id: str) -> list[Caught]:

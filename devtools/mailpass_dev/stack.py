@@ -33,6 +33,8 @@ def reset_process_caches() -> None:
 class LocalStack:
     outbox: Path
     smtp_port: int = 0
+    moto_port: int = 0
+    dynamodb_port: int = 0
     stack_name: str = "mailpass-local"
     smtp_credentials: dict[str, str] | None = None
     moto: Endpoint | None = None
@@ -43,9 +45,11 @@ class LocalStack:
 
     def start(self) -> LocalStack:
         try:
-            self.moto = start_moto()
+            self.moto = start_moto(self.moto_port or None)
             # AWS's DynamoDB Local where Java is present; moto's DynamoDB otherwise.
-            self.dynamodb = start_dynamodb_local() or Endpoint("moto-dynamodb", self.moto.url)
+            self.dynamodb = start_dynamodb_local(self.dynamodb_port or None) or Endpoint(
+                "moto-dynamodb", self.moto.url
+            )
             self.smtp = SmtpSink(
                 self.outbox, port=self.smtp_port, credentials=self.smtp_credentials
             ).start()

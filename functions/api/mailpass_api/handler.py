@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -9,6 +10,9 @@ from mailpass.observability import logger, metrics, tracer
 from mangum import Mangum
 
 from mailpass_api.app import create_app
+
+# Status lookups and rejected requests add no metrics; that is normal, not worth a log line each.
+warnings.filterwarnings("ignore", message="No application metrics to publish")
 
 # Built at init (no I/O happens here): warm invocations reuse the app and its clients.
 app = create_app()

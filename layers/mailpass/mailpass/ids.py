@@ -14,7 +14,7 @@ LIVE_PREFIX = "mp_live_"
 TEST_PREFIX = "mp_test_"
 KEY_RANDOM_LENGTH = 40
 _KEY_RE = re.compile(r"^mp_(live|test)_[0-9A-Za-z]{32,128}$")
-_MESSAGE_ID_RE = re.compile(r"^[\x21-\x3b\x3d\x3f-\x7e]+@[A-Za-z0-9.-]+$")
+_MESSAGE_ID_RE = re.compile(r"^[\x21-\x3b\x3d\x3f\x41-\x7e]+@[A-Za-z0-9.-]+$")
 
 
 def random_base62(length: int) -> str:
@@ -59,9 +59,8 @@ def normalize_message_id(raw: str) -> str | None:
         if "%" not in value:
             break
         value = unquote(value)
-    value = value.strip()
-    if value.startswith("<") and value.endswith(">"):
-        value = value[1:-1]
+    # Brackets are optional, and a copy-paste may keep only one of them.
+    value = value.strip().removeprefix("<").removesuffix(">")
     if not _MESSAGE_ID_RE.match(value) or len(value) > 250:
         return None
     return f"<{value}>"

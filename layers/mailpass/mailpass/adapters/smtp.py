@@ -173,7 +173,7 @@ class SmtpSender:
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
             raise _Stale() from exc
         if code != 250:
-            raise ProviderError(f"MAIL FROM: {code} {_text(resp)}", permanent=500 <= code < 600)
+            raise ProviderError(f"{code} {_text(resp)}", permanent=500 <= code < 600)
         refused: dict[str, str] = {}
         codes: list[int] = []
         for rcpt in message.recipients:
@@ -186,5 +186,6 @@ class SmtpSender:
             raise ProviderError(detail, permanent=all(500 <= c < 600 for c in codes))
         code, resp = conn.data(message.raw)
         if code != 250:
-            raise ProviderError(f"DATA: {code} {_text(resp)}", permanent=500 <= code < 600)
+            # The provider's own words, verbatim: that is what the caller needs to act on.
+            raise ProviderError(f"{code} {_text(resp)}", permanent=500 <= code < 600)
         return refused

@@ -1,0 +1,88 @@
+"""Fixtures that start the real local parts once per session: DynamoDB Local (or moto's DynamoDB
+where Java is missing), moto's server for Secrets Manager/SES, and aiosmtpd catchers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mailpass.container import Container, get_container
+from mailpass_dev.seed import Seeded, seed_dev
+from mailpass_dev.servers import SmtpSink
+from mailpass_dev.stack import LocalStack, reset_process_caches
+from mailpass_dev.template import ROOT
+
+EVENTS = ROOT / "events"
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    outbox = tmp_path_factory.mktemp("outbox")
+    with LocalStack(outbox=outbox, stack_name="mailpass-test") as running:
+        yield running
+
+
+@pytest.fixture
+def env(stack: LocalStack) -> Iterator[LocalStack]:
+    """Every test starts with this process pointed at the stack and fresh per-process caches
+    (settings, container, clients, the Powertools secret cache)."""
+    stack.apply_env()
+    yield stack
+    get_container().smtp_pool.close_all()
+    reset_process_caches()
+
+
+@pytest.fixture
+def services(env: LocalStack) -> Container:
+    return get_container()
+
+
+@pytest.fixture
+def sink(env: LocalStack) -> SmtpSink:
+    assert env.smtp is not None
+    return env.smtp
+
+
+@pytest.fixture
+def account(services: Container, sink: SmtpSink) -> Seeded:
+    """A fresh account per test, with a `mail` key and a default provider on the catcher."""
+    return seed_dev(services.admin, "127.0.0.1", sink.port)
+
+
+@dataclass
+class LambdaContext:
+    """The shape Powertools' own examples use for a test Lambda context."""
+
+    function_name: str = "mailpass-test-ApiFunction"
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:mailpass-test"
+    aws_request_id: str = "52fdfc07-2182-154f-163f-5f0f9a621d72"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 29_000
+
+
+@pytest.fixture
+def lambda_context() -> LambdaContext:
+    return LambdaContext()
+
+
+def load_event(
+    name: str, *, key: str, path: str | None = None, body: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    event: dict[str, Any] = json.loads((EVENTS / name).read_text())
+    event["headers"]["authorization"] = f"Bearer {key}"
+    if path is not None:
+        event["rawPath"] = event["requestContext"]["http"]["path"] = path
+    if body is not None:
+        event["body"] = json.dumps(body, ensure_ascii=False)
+        event["headers"]["content-length"] = str(len(event["body"].encode()))
+    return event
+
+
+def outbox_files(directory: Path) -> list[Path]:
+    return sorted(directory.glob("*.eml"))

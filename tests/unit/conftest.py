@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from mailpass.models import SmtpSecurity
+from mailpass.service.admin import AdminService
+from mailpass.settings import Settings
+
+from tests.fakes import FakeSenders, InMemorySecrets, InMemoryStore
+
+
+@dataclass
+class World:
+    store: InMemoryStore
+    secrets: InMemorySecrets
+    senders: FakeSenders
+    admin: AdminService
+    settings: Settings
+
+    def account_with_key(
+        self,
+        *,
+        permissions: tuple[str, ...] = ("mail",),
+        test: bool = False,
+        provider: bool = True,
+    ) -> tuple[str, str]:
+        account = self.admin.create_account("acme")
+        key = self.admin.create_api_key(account.account_id, list(permissions), test=test)
+        if provider:
+            self.admin.add_smtp_provider(
+                account.account_id,
+                name="smtp",
+                host="smtp.example.com",
+                port=587,
+                security=SmtpSecurity.STARTTLS,
+                from_email="noreply@acme.example.com",
+                from_name="Acme",
+                make_default=True,
+            )
+        return account.account_id, key.api_key
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(table_name="unit-table", message_id_domain="test.mailpass.im")
+
+
+@pytest.fixture
+def world(settings: Settings) -> World:
+    store = InMemoryStore()
+    secrets = InMemorySecrets()
+    return World(
+        store, secrets, FakeSenders(), AdminService(store, secrets, "mailpass/unit/"), settings
+    )

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from email import message_from_bytes
+from email.header import decode_header, make_header
+from email.policy import default
+
+from mailpass.mime import Composition, build_message
+
+WHEN = datetime(2026, 1, 30, 12, 0, tzinfo=UTC)
+
+
+def compose(**kw: object) -> bytes:
+    base: dict[str, object] = {
+        "message_id": "<abc.1769774400@mailpass.im>",
+        "from_email": "support@yourdomain.com",
+        "to": "user@example.com",
+        "subject": "Order Confirmation",
+        "date": WHEN,
+        "html": "<h1>Confirmed</h1>",
+    }
+    base.update(kw)
+    return build_message(Composition(**base))  # type: ignore[arg-type]
+
+
+def test_both_bodies_make_multipart_alternative_text_first() -> None:
+    msg = message_from_bytes(compose(text="Confirmed"), policy=default)
+    assert msg.get_content_type() == "multipart/alternative"
+    parts = [p.get_content_type() for p in msg.iter_parts()]  # type: ignore[attr-defined]
+    assert parts == ["text/plain", "text/html"]
+
+
+def test_single_body_is_a_single_part() -> None:
+    msg = message_from_bytes(compose(), policy=default)
+    assert msg.get_content_type() == "text/html"
+    msg = message_from_bytes(compose(html=None, text="hi"), policy=default)
+    assert msg.get_content_type() == "text/plain"
+
+
+def test_korean_subject_and_name_are_rfc2047_encoded_and_survive() -> None:
+    raw = compose(subject="주문이 확인되었습니다", from_name="홍길동", text="안녕하세요", html=None)
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    assert head.isascii()  # every header is 7-bit on the wire
+    assert b"=?utf-8?" in head
+    msg = message_from_bytes(raw, policy=default)
+    assert str(msg["Subject"]) == "주문이 확인되었습니다"
+    assert msg["From"].addresses[0].display_name == "홍길동"
+    assert str(make_header(decode_header(raw.decode().split("Subject: ")[1].split("\r\n")[0])))
+    assert msg.get_content().strip() == "안녕하세요"
+
+
+def test_headers_message_id_date_reply_to_cc_and_no_bcc() -> None:
+    raw = compose(reply_to="reply@yourdomain.com", cc=("cc@example.com", "cc2@example.com"))
+    msg = message_from_bytes(raw, policy=default)
+    assert msg["Message-ID"] == "<abc.1769774400@mailpass.im>"
+    assert msg["Date"] == "Fri, 30 Jan 2026 12:00:00 +0000"
+    assert msg["Reply-To"] == "reply@yourdomain.com"
+    assert msg["Cc"] == "cc@example.com, cc2@example.com"
+    assert msg["MIME-Version"] == "1.0"
+    assert "Bcc" not in msg
+
+
+def test_crlf_line_endings_and_short_lines() -> None:
+    raw = compose(html="<p>" + "x" * 5000 + "</p>")
+    assert b"\n" not in raw.replace(b"\r\n", b"")
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998
