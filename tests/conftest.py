@@ -13,4 +13,4 @@ def _clean_powertools_state() -> Iterator[None]:
     from mailpass.observability import metrics
 
     metrics.clear_metrics()
-    parameters.clear_caches()
+    parameters.clear_caches()  # type: ignore[no-untyped-call]

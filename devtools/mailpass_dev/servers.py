@@ -233,7 +233,7 @@ class SmtpSink:
         with self._lock:
             peer = tuple(session.peer[:2])
             self.caught.append(
-                Caught(envelope.mail_from, list(envelope.rcpt_tos), data, path, peer)  # type: ignore[arg-type]
+                Caught(envelope.mail_from, list(envelope.rcpt_tos), data, path, peer)
             )
         return "250 2.0.0 OK: queued"
 

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.integration
 def invoke(event: dict[str, Any], ctx: LambdaContext) -> tuple[int, dict[str, Any]]:
     from mailpass_api.handler import lambda_handler
 
-    out = lambda_handler(event, ctx)  # type: ignore[arg-type]
+    out = lambda_handler(event, ctx)
     return out["statusCode"], json.loads(out["body"])
 
 
@@ -33,7 +33,8 @@ def test_send_event_delivers_once_with_the_right_headers(
     code, body = invoke(load_event("send.json", key=account.api_key), lambda_context)
     assert code == 200, body
     data = body["data"]
-    assert data["status"] == "sent" and data["from"] == "dev@example.com"
+    assert data["status"] == "sent"
+    assert data["from"] == "dev@example.com"
     mid = data["message_id"]
 
     (caught,) = sink.find(mid)
@@ -48,9 +49,12 @@ def test_send_event_delivers_once_with_the_right_headers(
     assert msg["Message-ID"] == mid
     assert str(msg["Subject"]) == "주문이 확인되었습니다 (Order Confirmation)"
     assert msg["From"].addresses[0].display_name == "Your App"
-    assert msg["Reply-To"] == "reply@example.com" and msg["Cc"] == "cc@example.com"
-    assert "Bcc" not in msg and b"bcc@example.com" not in raw.split(b"\r\n", 4)[-1]
-    assert msg["Date"] and msg.get_content_type() == "multipart/alternative"
+    assert msg["Reply-To"] == "reply@example.com"
+    assert msg["Cc"] == "cc@example.com"
+    assert "Bcc" not in msg
+    assert b"bcc@example.com" not in raw.split(b"\r\n", 4)[-1]
+    assert msg["Date"]
+    assert msg.get_content_type() == "multipart/alternative"
 
 
 @pytest.mark.parametrize("form", ["brackets", "bare", "encoded", "encoded-event"])
@@ -75,11 +79,13 @@ def test_status_accepts_every_form_of_the_message_id(
     code, status = invoke(event, lambda_context)
     assert code == 200, status
     message = status["data"]["message"]
-    assert message["message_id"] == mid and message["status"] == "sent"
-    assert message["to_email"] == "user@example.com" and message["metadata"] == {
-        "order_id": "12345"
-    }
-    assert message["sent_at"] and message["created_at"] and message["error_message"] is None
+    assert message["message_id"] == mid
+    assert message["status"] == "sent"
+    assert message["to_email"] == "user@example.com"
+    assert message["metadata"] == {"order_id": "12345"}
+    assert message["sent_at"]
+    assert message["created_at"]
+    assert message["error_message"] is None
     assert status["data"]["events"] == []
 
 
@@ -95,7 +101,8 @@ def test_another_accounts_message_is_404(
         load_event("status.json", key=other.api_key, path=f"/api/v1/mail/status/{mid}"),
         lambda_context,
     )
-    assert code == 404 and err["error"]["code"] == "NOT_FOUND"
+    assert code == 404
+    assert err["error"]["code"] == "NOT_FOUND"
     missing = load_event("status.json", key=account.api_key)  # the sample id does not exist
     assert invoke(missing, lambda_context)[0] == 404
 
@@ -104,7 +111,8 @@ def test_malformed_event_is_400_and_stores_nothing(
     env: LocalStack, account: Seeded, lambda_context: LambdaContext
 ) -> None:
     code, err = invoke(load_event("send-malformed.json", key=account.api_key), lambda_context)
-    assert code == 400 and err["error"]["code"] == "VALIDATION_ERROR"
+    assert code == 400
+    assert err["error"]["code"] == "VALIDATION_ERROR"
     table = env.env["MAILPASS_TABLE_NAME"]
     items = env.client("dynamodb").scan(TableName=table)["Items"]
     assert not [i for i in items if i["pk"]["S"].startswith(f"MSG#{account.account_id}#")]
@@ -115,7 +123,8 @@ def test_smtp_550_is_send_failed_with_the_reason_on_the_message(
 ) -> None:
     sink.script("550 5.7.1 Message rejected as spam")
     code, err = invoke(load_event("send.json", key=account.api_key), lambda_context)
-    assert code == 500 and err["error"]["code"] == "SEND_FAILED"
+    assert code == 500
+    assert err["error"]["code"] == "SEND_FAILED"
     assert "550 5.7.1 Message rejected as spam" in err["error"]["message"]
     # Find the message the failed send recorded, through the status endpoint.
     mids = _message_ids(account)
@@ -154,7 +163,8 @@ def test_unreachable_smtp_server_is_send_failed_connection_refused(
         make_default=True,
     )
     code, err = invoke(load_event("send.json", key=account.api_key), lambda_context)
-    assert code == 500 and err["error"]["code"] == "SEND_FAILED"
+    assert code == 500
+    assert err["error"]["code"] == "SEND_FAILED"
     assert "connection refused" in err["error"]["message"]
     assert dead.provider_id
 
@@ -165,7 +175,8 @@ def test_test_key_never_reaches_the_smtp_server(
     test_key = services.admin.create_api_key(account.account_id, ["mail"], test=True).api_key
     before = len(sink.caught)
     code, body = invoke(load_event("send.json", key=test_key), lambda_context)
-    assert code == 200 and body["data"]["status"] == "sent"
+    assert code == 200
+    assert body["data"]["status"] == "sent"
     assert len(sink.caught) == before
     mid = body["data"]["message_id"]
     _, status = invoke(
@@ -187,7 +198,8 @@ def test_revoked_and_unknown_keys_are_401(
         ExpressionAttributeValues={":t": {"BOOL": True}},
     )
     code, err = invoke(load_event("send.json", key=account.api_key), lambda_context)
-    assert code == 401 and "revoked" in err["error"]["message"]
+    assert code == 401
+    assert "revoked" in err["error"]["message"]
     unknown = "mp_live_" + "Z" * 40
     assert invoke(load_event("send.json", key=unknown), lambda_context)[0] == 401
 
@@ -196,7 +208,8 @@ def test_no_default_provider_is_422(services: Container, lambda_context: LambdaC
     acct = services.admin.create_account("bare")
     key = services.admin.create_api_key(acct.account_id, ["mail"]).api_key
     code, err = invoke(load_event("send.json", key=key), lambda_context)
-    assert code == 422 and err["error"]["code"] == "NO_SMTP_PROVIDER"
+    assert code == 422
+    assert err["error"]["code"] == "NO_SMTP_PROVIDER"
 
 
 def test_smtp_connection_is_reused_and_a_dead_one_replaced_without_duplicates(

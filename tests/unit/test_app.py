@@ -45,7 +45,8 @@ def bearer(key: str) -> dict[str, str]:
 def assert_error(resp: Any, status: int, code: str) -> dict[str, Any]:
     assert resp.status_code == status, resp.text
     body = resp.json()
-    assert body["success"] is False and body["error"]["code"] == code
+    assert body["success"] is False
+    assert body["error"]["code"] == code
     assert set(body["error"]) == {"code", "message", "details"}
     return body  # type: ignore[no-any-return]
 
@@ -60,7 +61,8 @@ def test_send_and_status_in_the_seed_shapes(client: TestClient, world: World) ->
     data = resp.json()["data"]
     assert resp.json()["success"] is True
     assert set(data) == {"message_id", "status", "to", "from"}
-    assert data["status"] == "sent" and data["to"] == "user@example.com"
+    assert data["status"] == "sent"
+    assert data["to"] == "user@example.com"
     status = client.get(f"/api/v1/mail/status/{data['message_id']}", headers=bearer(key))
     message = status.json()["data"]["message"]
     for field in (
@@ -178,4 +180,5 @@ def test_unexpected_errors_are_enveloped(client: TestClient, world: World) -> No
     world.store.put_message = boom  # type: ignore[method-assign]
     resp = client.post("/api/v1/mail/send", json=SEED, headers=bearer(key))
     body = assert_error(resp, 500, "INTERNAL_ERROR")
-    assert "disk on fire" not in resp.text and body["error"]["details"] is None
+    assert "disk on fire" not in resp.text
+    assert body["error"]["details"] is None

@@ -13,9 +13,13 @@ from mailpass.ids import (
 
 def test_keys_have_prefix_and_enough_base62() -> None:
     live, test = new_api_key(), new_api_key(test=True)
-    assert live.startswith("mp_live_") and len(live) >= 8 + 32
-    assert test.startswith("mp_test_") and is_test_key(test) and not is_test_key(live)
-    assert is_well_formed_key(live) and is_well_formed_key(test)
+    assert live.startswith("mp_live_")
+    assert len(live) >= 8 + 32
+    assert test.startswith("mp_test_")
+    assert is_test_key(test)
+    assert not is_test_key(live)
+    assert is_well_formed_key(live)
+    assert is_well_formed_key(test)
     assert live != new_api_key()
 
 
@@ -32,7 +36,8 @@ def test_hash_is_stable_and_not_the_key() -> None:
 
 def test_message_id_shape() -> None:
     mid = new_message_id("mailpass.im", now=1706600000)
-    assert mid.startswith("<") and mid.endswith(".1706600000@mailpass.im>")
+    assert mid.startswith("<")
+    assert mid.endswith(".1706600000@mailpass.im>")
 
 
 @pytest.mark.parametrize(

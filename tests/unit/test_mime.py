@@ -20,13 +20,13 @@ def compose(**kw: object) -> bytes:
         "html": "<h1>Confirmed</h1>",
     }
     base.update(kw)
-    return build_message(Composition(**base))  # type: ignore[arg-type]
+    return build_message(Composition(**base))  # type: ignore[arg-type,unused-ignore]
 
 
 def test_both_bodies_make_multipart_alternative_text_first() -> None:
     msg = message_from_bytes(compose(text="Confirmed"), policy=default)
     assert msg.get_content_type() == "multipart/alternative"
-    parts = [p.get_content_type() for p in msg.iter_parts()]  # type: ignore[attr-defined]
+    parts = [p.get_content_type() for p in msg.iter_parts()]
     assert parts == ["text/plain", "text/html"]
 
 
