@@ -193,7 +193,7 @@ class SmtpSink:
             ) -> Any:
                 user = auth_data.login.decode() if isinstance(auth_data.login, bytes) else ""
                 pwd = auth_data.password.decode() if isinstance(auth_data.password, bytes) else ""
-                return AuthResult(success=creds.get(user) == pwd)
+                return AuthResult(success=creds.get(user) == pwd, handled=False)
 
             kwargs = {
                 "authenticator": authenticator,

@@ -7,6 +7,7 @@ reconnect and try once more. A failure after MAIL FROM is never retried here."""
 
 from __future__ import annotations
 
+import base64
 import smtplib
 import socket
 import ssl
@@ -62,6 +63,27 @@ def describe(exc: BaseException, target: SmtpTarget) -> ProviderError:
     return ProviderError(f"{where}: {type(exc).__name__}: {exc}", permanent=False)
 
 
+def _b64(value: str) -> str:
+    return base64.b64encode(value.encode("utf-8")).decode("ascii")
+
+
+def login(conn: smtplib.SMTP, username: str, password: str) -> None:
+    """One AUTH attempt, UTF-8 credentials. smtplib's login() encodes them as ASCII and, on a
+    refusal, walks on through every other mechanism; we want one clear answer, fast."""
+    mechanisms = conn.esmtp_features.get("auth", "").upper().split()
+    if "PLAIN" in mechanisms:  # RFC 4616: UTF-8
+        code, resp = conn.docmd("AUTH", "PLAIN " + _b64(f"\0{username}\0{password}"))
+    elif "LOGIN" in mechanisms:
+        code, resp = conn.docmd("AUTH", "LOGIN " + _b64(username))
+        if code == 334:
+            code, resp = conn.docmd(_b64(password))
+    else:
+        conn.login(username, password)  # CRAM-MD5 and friends
+        return
+    if code not in (235, 503):  # 503: already authenticated
+        raise smtplib.SMTPAuthenticationError(code, resp)
+
+
 class SmtpPool:
     def __init__(self, timeout: float, idle_seconds: float) -> None:
         self._timeout = timeout
@@ -89,7 +111,7 @@ class SmtpPool:
                 conn.starttls(context=ssl.create_default_context())
                 conn.ehlo()
             if target.username and target.password is not None:
-                conn.login(target.username, target.password)
+                login(conn, target.username, target.password)
         except BaseException:
             conn.close()
             raise

@@ -1,0 +1,90 @@
+"""template.yaml is the one source of truth: check the promises operators and tests rely on."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+from mailpass_dev.template import ROOT, LocalNames, load
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    return load()
+
+
+def resources(template: dict[str, Any], kind: str) -> dict[str, Any]:
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == kind}
+
+
+def test_functions_run_python313_on_arm64_with_the_shared_layer(template: dict[str, Any]) -> None:
+    glob = template["Globals"]["Function"]
+    assert glob["Runtime"] == "python3.13"
+    assert glob["Architectures"] == ["arm64"]
+    assert glob["Layers"] == [{"Ref": "SharedLayer"}]
+    layer = template["Resources"]["SharedLayer"]
+    assert layer["Metadata"]["BuildMethod"] == "python3.13"
+    assert layer["Properties"]["ContentUri"] == "layers/mailpass/"
+
+
+def test_every_function_logs_to_a_group_with_retention(template: dict[str, Any]) -> None:
+    for name, fn in resources(template, "AWS::Serverless::Function").items():
+        group = fn["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+        props = template["Resources"][group]["Properties"]
+        assert props["RetentionInDays"] == {"Ref": "LogRetentionDays"}, name
+
+
+def test_table_is_on_demand_with_ttl_and_pitr(template: dict[str, Any]) -> None:
+    (table,) = resources(template, "AWS::DynamoDB::Table").values()
+    props = table["Properties"]
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+
+
+def test_outputs_name_what_tests_and_operators_need(template: dict[str, Any]) -> None:
+    assert {
+        "ApiUrl",
+        "SendUrl",
+        "StatusUrl",
+        "MailTableName",
+        "ApiFunctionName",
+        "ApiLogGroup",
+        "SecretsPrefix",
+        "SharedLayerArn",
+    } <= set(template["Outputs"])
+
+
+def test_api_routes_everything_to_fastapi(template: dict[str, Any]) -> None:
+    events = template["Resources"]["ApiFunction"]["Properties"]["Events"]
+    (api,) = events.values()
+    assert api["Type"] == "HttpApi"
+    assert api["Properties"]["Path"] == "/{proxy+}"
+    assert api["Properties"]["Method"] == "ANY"
+
+
+def test_local_names_resolve_the_function_environment(template: dict[str, Any]) -> None:
+    env = LocalNames(template, stack_name="s").function_environment("ApiFunction")
+    assert env["MAILPASS_TABLE_NAME"] == "s-MailTable"
+    assert env["MAILPASS_SECRETS_PREFIX"] == "mailpass/dev/"
+    assert env["MAILPASS_MESSAGE_ID_DOMAIN"] == "mailpass.im"
+    assert env["POWERTOOLS_SERVICE_NAME"] == "mailpass"
+
+
+def test_layer_requirements_are_rendered_from_pyproject() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "pin_requirements.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    pins = (ROOT / "layers" / "mailpass" / "requirements.txt").read_text().splitlines()
+    pinned = [line for line in pins if line and not line.startswith("#")]
+    assert all("==" in line for line in pinned)
+    assert "fastapi==0.165.0" in pinned
+    assert "boto3==1.44.8" in pinned
+    # The tooling never leaks into the runtime set.
+    assert not [p for p in pinned if p.split("==")[0] in {"moto", "aws-sam-cli", "cfn-lint"}]
