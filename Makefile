@@ -73,9 +73,11 @@ cfn-lint: tools
 pins-check: venv
 	$(VENV)/bin/python scripts/pin_requirements.py --check
 
+# Packaging is part of the tests: `sam build` must resolve the arm64 layer from the pins.
 test: deps
-	$(MAKE) --no-print-directory lint typecheck cfn-lint pins-check
+	$(MAKE) --no-print-directory lint typecheck cfn-lint validate pins-check
 	$(VENV)/bin/pytest
+	$(MAKE) --no-print-directory build
 
 unit: venv
 	$(VENV)/bin/pytest tests/unit
@@ -90,10 +92,11 @@ pins: venv
 .PHONY: build validate
 # SAM needs an interpreter matching the runtime on PATH; put pyenv's 3.13 there.
 build: tools pins-check
-	PATH="$(PY_BIN_DIR):$$PATH" $(TOOLS)/bin/sam build --template template.yaml
+	PATH="$(PY_BIN_DIR):$$PATH" SAM_CLI_TELEMETRY=0 $(TOOLS)/bin/sam build --template template.yaml
+	$(VENV)/bin/python scripts/check_build.py
 
 validate: tools
-	$(TOOLS)/bin/sam validate --lint --template template.yaml
+	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} SAM_CLI_TELEMETRY=0 $(TOOLS)/bin/sam validate --lint --template template.yaml
 
 .PHONY: bench
 bench: deps
