@@ -121,10 +121,7 @@ class AdminService:
             from_email=email,
             from_name=display,
         )
-        self._store.put_provider(provider)
-        if make_default:
-            self._store.set_default_provider(account_id, provider_id)
-        return provider
+        return self._save(provider, make_default)
 
     def add_ses_provider(
         self,
@@ -151,9 +148,12 @@ class AdminService:
             from_email=email,
             from_name=display,
         )
+        return self._save(provider, make_default)
+
+    def _save(self, provider: Provider, make_default: bool) -> Provider:
         self._store.put_provider(provider)
         if make_default:
-            self._store.set_default_provider(account_id, provider.provider_id)
+            self._store.set_default_provider(provider.account_id, provider.provider_id)
         return provider
 
     def set_default_provider(self, account_id: str, provider_id: str) -> None:
