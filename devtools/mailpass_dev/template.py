@@ -86,6 +86,9 @@ class LocalNames:
                     lambda m: str(self.resolve(extra[m[1]])) if m[1] in extra else self.ref(m[1]),
                     text,
                 )
+            if key == "Fn::If":
+                name, when_true, when_false = arg
+                return self.resolve(when_true if self.condition(name) else when_false)
             if key == "Fn::GetAtt":
                 return f"arn:aws:local:{self.region}:{self.account_id}:{self.physical(arg[0])}"
         if isinstance(value, dict):
@@ -93,6 +96,14 @@ class LocalNames:
         if isinstance(value, list):
             return [self.resolve(v) for v in value]
         return value
+
+    def condition(self, name: str) -> bool:
+        spec = self.template.get("Conditions", {})[name]
+        ((op, args),) = spec.items()
+        if op != "Fn::Equals":
+            raise NotImplementedError(f"condition {op}")
+        left, right = (self.resolve(a) for a in args)
+        return bool(left == right)
 
     def resources(self, kind: str) -> dict[str, dict[str, Any]]:
         return {

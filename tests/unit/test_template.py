@@ -88,3 +88,13 @@ def test_layer_requirements_are_rendered_from_pyproject() -> None:
     assert "boto3==1.44.8" in pinned
     # The tooling never leaks into the runtime set.
     assert not [p for p in pinned if p.split("==")[0] in {"moto", "aws-sam-cli", "cfn-lint"}]
+
+
+def test_tracing_parameter_drives_the_powertools_switch(template: dict[str, Any]) -> None:
+    on = LocalNames(template).function_environment("ApiFunction")
+    off = LocalNames(template, overrides={"Tracing": "PassThrough"}).function_environment(
+        "ApiFunction"
+    )
+    assert on["POWERTOOLS_TRACE_DISABLED"] == "false"
+    assert off["POWERTOOLS_TRACE_DISABLED"] == "true"
+    assert template["Globals"]["Function"]["Tracing"] == {"Ref": "Tracing"}

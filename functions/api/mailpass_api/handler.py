@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
-from mailpass.observability import logger, metrics, tracer
+from mailpass.observability import logger, metrics, traced
 from mangum import Mangum
 
 from mailpass_api.app import create_app
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 # Status lookups and rejected requests add no metrics; that is normal, not worth a log line each.
 warnings.filterwarnings("ignore", message="No application metrics to publish")
@@ -19,8 +21,8 @@ app = create_app()
 _asgi = Mangum(app, lifespan="off", api_gateway_base_path="/")
 
 
+@traced
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return _asgi(event, context)  # type: ignore[arg-type]  # same shape, two Protocols
