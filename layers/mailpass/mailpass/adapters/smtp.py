@@ -138,12 +138,15 @@ class SmtpPool:
             stacks, self._idle_conns = self._idle_conns, {}
         for stack in stacks.values():
             for conn, _ in stack:
-                _quietly_close(conn)
+                _quietly_close(conn, graceful=True)
 
 
-def _quietly_close(conn: smtplib.SMTP) -> None:
+def _quietly_close(conn: smtplib.SMTP, *, graceful: bool = False) -> None:
+    # QUIT waits for a reply; on a connection that may be dead that can stall for the whole
+    # timeout, so only a clean shutdown says goodbye. The rest just drop the socket.
     try:
-        conn.quit()
+        if graceful:
+            conn.quit()
     except Exception:  # noqa: S110  # best effort: the peer may already be gone
         pass
     finally:
