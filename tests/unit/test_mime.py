@@ -64,3 +64,19 @@ def test_crlf_line_endings_and_short_lines() -> None:
     raw = compose(html="<p>" + "x" * 5000 + "</p>")
     assert b"\n" not in raw.replace(b"\r\n", b"")
     assert max(len(line) for line in raw.split(b"\r\n")) <= 998
+
+
+def test_transfer_encodings_and_a_single_mime_version() -> None:
+    raw = compose(text="plain ascii", html="<p>안녕하세요</p>")
+    assert raw.count(b"MIME-Version:") == 1
+    msg = message_from_bytes(raw, policy=default)
+    plain, html = msg.iter_parts()
+    assert plain["Content-Transfer-Encoding"] == "7bit"
+    assert html["Content-Transfer-Encoding"] == "quoted-printable"
+    assert html.get_content() == "<p>안녕하세요</p>"
+
+
+def test_display_names_with_specials_are_quoted() -> None:
+    msg = message_from_bytes(compose(from_name="Acme, Inc."), policy=default)
+    assert msg["From"].addresses[0].display_name == "Acme, Inc."
+    assert msg["From"].addresses[0].addr_spec == "support@yourdomain.com"
