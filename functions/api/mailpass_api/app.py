@@ -21,8 +21,9 @@ from mailpass_api.limits import BodySizeLimit
 API = "/api/v1"
 
 
-def container() -> Container:
-    """The seam tests override to run the routes on in-memory fakes."""
+async def container() -> Container:
+    """The seam tests override to run the routes on in-memory fakes. Async on purpose: it does no
+    I/O, and a sync dependency would cost a thread-pool hop on every request."""
     return get_container()
 
 
