@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from mailpass.container import Container
-from mailpass.models import SmtpSecurity
+from mailpass.models import Provider, SmtpSecurity
 from mailpass_dev.seed import Seeded
 from mailpass_dev.servers import SmtpSink
 from mailpass_dev.stack import LocalStack
@@ -86,6 +86,22 @@ def auth_sink(env: LocalStack) -> Iterator[SmtpSink]:
     sink.stop()
 
 
+def relay_with_password(
+    services: Container, account: Seeded, sink: SmtpSink, password: str
+) -> Provider:
+    return services.admin.add_smtp_provider(
+        account.account_id,
+        name="relay",
+        host="127.0.0.1",
+        port=sink.port,
+        security=SmtpSecurity.NONE,
+        username="mailer",
+        password=password,
+        from_email="relay@example.com",
+        make_default=True,
+    )
+
+
 def test_smtp_auth_password_comes_from_secrets_manager_and_nowhere_else(
     env: LocalStack,
     services: Container,
@@ -93,17 +109,7 @@ def test_smtp_auth_password_comes_from_secrets_manager_and_nowhere_else(
     auth_sink: SmtpSink,
     lambda_context: LambdaContext,
 ) -> None:
-    provider = services.admin.add_smtp_provider(
-        account.account_id,
-        name="relay",
-        host="127.0.0.1",
-        port=auth_sink.port,
-        security=SmtpSecurity.NONE,
-        username="mailer",
-        password="s3cret-Pässword",
-        from_email="relay@example.com",
-        make_default=True,
-    )
+    provider = relay_with_password(services, account, auth_sink, "s3cret-Pässword")
     assert (
         provider.secret_id == f"mailpass/dev/providers/{account.account_id}/{provider.provider_id}"
     )
@@ -125,17 +131,7 @@ def test_wrong_smtp_password_is_send_failed_535(
     auth_sink: SmtpSink,
     lambda_context: LambdaContext,
 ) -> None:
-    services.admin.add_smtp_provider(
-        account.account_id,
-        name="relay",
-        host="127.0.0.1",
-        port=auth_sink.port,
-        security=SmtpSecurity.NONE,
-        username="mailer",
-        password="wrong",
-        from_email="relay@example.com",
-        make_default=True,
-    )
+    relay_with_password(services, account, auth_sink, "wrong")
     code, err = invoke(load_event("send.json", key=account.api_key), lambda_context)
     assert code == 500
     assert err["error"]["message"].startswith("The provider did not take the message: 535")
