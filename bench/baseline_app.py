@@ -1,38 +1,56 @@
-"""The cold-start baseline: a bare FastAPI + Mangum + boto3 handler doing what /status does at
-the floor (GetItem on the key hash, Query on the message partition), with nothing else."""
+"""The cold-start baseline: the least a FastAPI + Mangum + boto3 Lambda does to answer
+GET /api/v1/mail/status/<message id> the way MailPass does, at the same data: GetItem on the API
+key's hash (consistent), then Query on the message partition (consistent), answered as JSON.
+No settings, no Powertools, no validation, no domain model.
+
+Imported only by bench/_cold_child.py in a fresh process; reproduce with `make bench`."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 from typing import Any
 
 import boto3
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 from mangum import Mangum
 
 app = FastAPI()
-_client: Any = None
+_db: Any = None
+
+
+def _client() -> Any:
+    global _db  # created on first use, then kept, as any Lambda keeps its clients
+    if _db is None:
+        _db = boto3.client("dynamodb")
+    return _db
+
+
+def _plain(item: dict[str, Any]) -> dict[str, Any]:
+    return {name: next(iter(attr.values())) for name, attr in item.items()}
 
 
 @app.get("/api/v1/mail/status/{message_id:path}")
 def status(message_id: str, request: Request) -> dict[str, Any]:
-    global _client  # created once, like any Lambda client
-    if _client is None:
-        _client = boto3.client("dynamodb")
-    table = os.environ["MAILPASS_TABLE_NAME"]
-    key = _client.get_item(
+    token = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+    key_hash = hashlib.sha256(token.encode()).hexdigest()
+    db, table = _client(), os.environ["MAILPASS_TABLE_NAME"]
+    key = db.get_item(
         TableName=table,
-        Key={"pk": {"S": f"APIKEY#{os.environ['BENCH_KEY_HASH']}"}, "sk": {"S": "APIKEY"}},
+        Key={"pk": {"S": f"APIKEY#{key_hash}"}, "sk": {"S": "APIKEY"}},
         ConsistentRead=True,
-    )["Item"]
-    account = key["account_id"]["S"]
-    items = _client.query(
+    ).get("Item")
+    if key is None:
+        raise HTTPException(401)
+    items = db.query(
         TableName=table,
         KeyConditionExpression="pk = :pk",
-        ExpressionAttributeValues={":pk": {"S": f"MSG#{account}#{message_id}"}},
+        ExpressionAttributeValues={":pk": {"S": f"MSG#{key['account_id']['S']}#{message_id}"}},
         ConsistentRead=True,
     )["Items"]
-    return {"success": True, "data": {"message": {k: v for k, v in items[0].items()}}}
+    if not items:
+        raise HTTPException(404)
+    return {"success": True, "data": {"message": _plain(items[0]), "events": []}}
 
 
 handler = Mangum(app, lifespan="off")

@@ -1,69 +1,92 @@
-"""Shared pieces: the local stack with a seeded account, events, a Lambda context, statistics."""
+"""Shared by the benchmarks: the local stack with a seeded account, API Gateway events, a Lambda
+context, statistics, and the rows the report prints. Reproduce with `make bench`."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import statistics
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from tempfile import TemporaryDirectory
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mailpass_dev.servers import SmtpSink
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
-SEND_BODY = {"to": "user@example.com", "subject": "Bench", "html": "<p>Hello World</p>"}
 
 
 @dataclass
 class Context:
-    function_name: str = "mailpass-bench"
+    """The Lambda context the handler reads (the shape of tests/integration's LambdaContext)."""
+
+    function_name: str = "mailpass-bench-ApiFunction"
     memory_limit_in_mb: int = 256
     invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:mailpass-bench"
-    aws_request_id: str = "00000000-0000-0000-0000-000000000000"
+    aws_request_id: str = "00000000-0000-4000-8000-000000000000"
 
     def get_remaining_time_in_millis(self) -> int:
         return 29_000
 
 
-@dataclass
-class Seeded:
+@dataclass(frozen=True)
+class Stack:
+    """The running local stack, as the benchmarks need it."""
+
     env: dict[str, str]
     api_key: str
     account_id: str
-    smtp_port: int
     table: str
-    sink: Any  # the SmtpSink: both sides deliver to it for real
+    smtp_port: int
+    sink: SmtpSink
 
 
-@contextmanager
-def seeded_stack() -> Iterator[Seeded]:
+@contextlib.contextmanager
+def local_stack() -> Iterator[Stack]:
+    """DynamoDB Local, moto and an SMTP catcher, with this process pointed at them, and one
+    account with a `mail` key and a default SMTP provider on the catcher."""
     from mailpass.container import get_container
     from mailpass_dev.seed import seed_dev
     from mailpass_dev.stack import LocalStack
 
     with (
-        TemporaryDirectory() as tmp,
-        LocalStack(outbox=Path(tmp), stack_name="mailpass-bench") as s,
+        TemporaryDirectory(prefix="mailpass-bench-") as outbox,
+        LocalStack(outbox=Path(outbox), stack_name="mailpass-bench") as running,
     ):
-        assert s.smtp is not None
-        seeded = seed_dev(get_container().admin, "127.0.0.1", s.smtp.port)
-        yield Seeded(
-            dict(s.env), seeded.api_key, seeded.account_id, s.smtp.port, s.table_name, s.smtp
-        )
-        get_container().smtp_pool.close_all()
+        assert running.smtp is not None
+        seeded = seed_dev(get_container().admin, "127.0.0.1", running.smtp.port)
+        try:
+            yield Stack(
+                env=dict(running.env),
+                api_key=seeded.api_key,
+                account_id=seeded.account_id,
+                table=running.table_name,
+                smtp_port=running.smtp.port,
+                sink=running.smtp,
+            )
+        finally:
+            get_container().smtp_pool.close_all()
 
 
-def event(name: str, key: str, *, path: str | None = None, body: Any = None) -> dict[str, Any]:
-    ev: dict[str, Any] = json.loads((EVENTS / name).read_text())
-    ev["headers"]["authorization"] = f"Bearer {key}"
+def load_event(name: str, key: str, *, path: str | None = None) -> dict[str, Any]:
+    """One of the canonical samples in events/, authorized with `key`, optionally re-pathed."""
+    event: dict[str, Any] = json.loads((EVENTS / name).read_text())
+    event["headers"]["authorization"] = f"Bearer {key}"
     if path is not None:
-        ev["rawPath"] = ev["requestContext"]["http"]["path"] = path
-    if body is not None:
-        ev["body"] = json.dumps(body)
-        ev["headers"]["content-length"] = str(len(ev["body"]))
-    return ev
+        event["rawPath"] = event["requestContext"]["http"]["path"] = path
+        event["pathParameters"] = {"proxy": path.lstrip("/")}
+    return event
+
+
+@contextlib.contextmanager
+def stdout_discarded() -> Iterator[None]:
+    """Powertools prints EMF metric blobs on stdout; keep them out of the report."""
+    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
+        yield
 
 
 def median(xs: list[float]) -> float:
@@ -71,5 +94,55 @@ def median(xs: list[float]) -> float:
 
 
 def p90(xs: list[float]) -> float:
+    """Nearest-rank 90th percentile."""
     ordered = sorted(xs)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.9))]
+    return ordered[max(0, -(-len(ordered) * 9 // 10) - 1)]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the report. A row without a target is there for information."""
+
+    name: str
+    ours_ms: float
+    baseline_ms: float | None = None
+    target: float | None = None
+
+    @property
+    def ratio(self) -> float | None:
+        return None if self.baseline_ms is None else self.ours_ms / self.baseline_ms
+
+    @property
+    def passed(self) -> bool | None:
+        ratio = self.ratio
+        return None if self.target is None or ratio is None else ratio <= self.target
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "ours_ms": round(self.ours_ms, 3),
+            "baseline_ms": None if self.baseline_ms is None else round(self.baseline_ms, 3),
+            "ratio": None if self.ratio is None else round(self.ratio, 4),
+            "target": self.target,
+            "passed": self.passed,
+        }
+
+
+@dataclass
+class Result:
+    """What one benchmark hands the report: its rows and, for the JSON, everything else."""
+
+    name: str
+    baseline_label: str
+    rows: list[Row]
+    notes: list[str] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "baseline": self.baseline_label,
+            "rows": [r.as_dict() for r in self.rows],
+            "notes": self.notes,
+            "details": self.details,
+        }
