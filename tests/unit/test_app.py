@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -25,9 +26,9 @@ class FakeContainer:
     status: StatusService
 
 
-@pytest.fixture
-def client(world: World) -> Iterator[TestClient]:
-    app = create_app(max_request_bytes=LIMIT)
+@pytest.fixture(params=[False, True], ids=["threadpool", "inline"])
+def client(world: World, request: pytest.FixtureRequest) -> Iterator[TestClient]:
+    app = create_app(max_request_bytes=LIMIT, inline_blocking=request.param)
     fake = FakeContainer(
         AuthService(world.store),
         SendService(world.store, world.senders, world.settings),
@@ -182,3 +183,27 @@ def test_unexpected_errors_are_enveloped(client: TestClient, world: World) -> No
     body = assert_error(resp, 500, "INTERNAL_ERROR")
     assert "disk on fire" not in resp.text
     assert body["error"]["details"] is None
+
+
+@pytest.mark.parametrize("inline", [False, True])
+def test_blocking_calls_run_where_the_host_wants_them(world: World, inline: bool) -> None:
+    threads: list[str] = []
+    original = world.store.get_api_key
+
+    def spy(key_hash: str) -> Any:
+        threads.append(threading.current_thread().name)
+        return original(key_hash)
+
+    world.store.get_api_key = spy  # type: ignore[method-assign]
+    app = create_app(max_request_bytes=LIMIT, inline_blocking=inline)
+    fake = FakeContainer(
+        AuthService(world.store),
+        SendService(world.store, world.senders, world.settings),
+        StatusService(world.store),
+    )
+    app.dependency_overrides[container] = lambda: fake
+    _, key = world.account_with_key()
+    with TestClient(app) as c:
+        assert c.post("/api/v1/mail/send", json=SEED, headers=bearer(key)).status_code == 200
+    (name,) = threads
+    assert name.startswith("AnyIO worker thread") is not inline

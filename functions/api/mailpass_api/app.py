@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
@@ -27,9 +27,21 @@ async def container() -> Container:
     return get_container()
 
 
-def require(permission: Permission) -> Callable[..., Principal]:
-    def dependency(request: Request, c: Annotated[Container, Depends(container)]) -> Principal:
-        return c.auth.authenticate(request.headers.get("authorization"), permission)
+async def blocking[T](request: Request, fn: Callable[..., T], *args: Any) -> T:
+    """Run blocking use-case code (DynamoDB, SMTP) the way the host wants it. Lambda serves one
+    request per process, so there a thread-pool hop only adds latency (about 0.4 ms each); under
+    uvicorn the pool keeps the event loop free for other requests."""
+    if request.app.state.inline_blocking:
+        return fn(*args)
+    return await run_in_threadpool(fn, *args)
+
+
+def require(permission: Permission) -> Callable[..., Awaitable[Principal]]:
+    async def dependency(
+        request: Request, c: Annotated[Container, Depends(container)]
+    ) -> Principal:
+        header = request.headers.get("authorization")
+        return await blocking(request, c.auth.authenticate, header, permission)
 
     return dependency
 
@@ -54,7 +66,7 @@ def ok(data: Any) -> dict[str, Any]:
     return {"success": True, "data": data}
 
 
-def create_app(max_request_bytes: int | None = None) -> FastAPI:
+def create_app(max_request_bytes: int | None = None, *, inline_blocking: bool = False) -> FastAPI:
     app = FastAPI(
         title="MailPass",
         version="1.0",
@@ -63,6 +75,7 @@ def create_app(max_request_bytes: int | None = None) -> FastAPI:
         openapi_url=f"{API}/openapi.json",
         redoc_url=None,
     )
+    app.state.inline_blocking = inline_blocking
     errors.install(app)
     if max_request_bytes is None:
         max_request_bytes = get_settings().max_request_bytes
@@ -71,7 +84,7 @@ def create_app(max_request_bytes: int | None = None) -> FastAPI:
     @app.post(f"{API}/mail/send")
     async def send(request: Request, principal: MailPrincipal, c: Services) -> dict[str, Any]:
         body = await parse_body(request, SendRequest)
-        result = await run_in_threadpool(c.sending.send, principal, body)
+        result = await blocking(request, c.sending.send, principal, body)
         return ok(
             {
                 "message_id": result.message_id,
@@ -82,7 +95,9 @@ def create_app(max_request_bytes: int | None = None) -> FastAPI:
         )
 
     @app.get(f"{API}/mail/status/{{message_id:path}}")
-    def status(message_id: str, principal: MailPrincipal, c: Services) -> dict[str, Any]:
-        return ok(c.status.get(principal, message_id))
+    async def status(
+        request: Request, message_id: str, principal: MailPrincipal, c: Services
+    ) -> dict[str, Any]:
+        return ok(await blocking(request, c.status.get, principal, message_id))
 
     return app

@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 warnings.filterwarnings("ignore", message="No application metrics to publish")
 
 # Built at init (no I/O happens here): warm invocations reuse the app and its clients.
-app = create_app()
+# One request per process at a time in Lambda: blocking calls run inline, with no thread hop.
+app = create_app(inline_blocking=True)
 _asgi = Mangum(app, lifespan="off", api_gateway_base_path="/")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING
 
 from mailpass.adapters import aws
 from mailpass.adapters.dynamodb import DynamoStore
@@ -11,11 +12,13 @@ from mailpass.adapters.secrets import SecretsManagerStore
 from mailpass.adapters.senders import ProviderSenders
 from mailpass.adapters.smtp import SmtpPool
 from mailpass.ports import SecretStore, SenderFactory, Store
-from mailpass.service.admin import AdminService
 from mailpass.service.auth import AuthService
 from mailpass.service.send import SendService
 from mailpass.service.status import StatusService
 from mailpass.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from mailpass.service.admin import AdminService
 
 
 @dataclass
@@ -52,6 +55,9 @@ class Container:
 
     @cached_property
     def admin(self) -> AdminService:
+        # Operators' code: imported only by the CLI and `make dev`, never on the API's cold start.
+        from mailpass.service.admin import AdminService
+
         return AdminService(self.store, self.secrets, self.settings.secrets_prefix)
 
 
