@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from mailpass_dev.servers import Endpoint, SmtpSink, start_dynamodb_local, start_moto
-from mailpass_dev.template import LocalNames, create_tables, load
+from mailpass_dev.template import LocalNames, create_queues, create_tables, load
 
 LOCAL_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "local",
@@ -54,6 +54,9 @@ class LocalStack:
                 self.outbox, port=self.smtp_port, credentials=self.smtp_credentials
             ).start()
             self.names = LocalNames(load(), stack_name=self.stack_name)
+            base = {**LOCAL_CREDENTIALS, "AWS_ENDPOINT_URL": self.moto.url}
+            os.environ.update(base)
+            create_queues(self.names, self.client("sqs"))
             self.env = {
                 **LOCAL_CREDENTIALS,
                 "AWS_ENDPOINT_URL": self.moto.url,
@@ -62,6 +65,7 @@ class LocalStack:
                 "POWERTOOLS_TRACE_DISABLED": "true",
                 "POWERTOOLS_METRICS_DISABLED": "true",
                 **self.names.function_environment("ApiFunction"),
+                **self.names.function_environment("DispatcherFunction"),
             }
             self.apply_env()
             create_tables(self.names, self.client("dynamodb"))
@@ -79,6 +83,10 @@ class LocalStack:
 
         session: Any = boto3.session.Session()
         return session.client(service, region_name="us-east-1")
+
+    @property
+    def queue_url(self) -> str:
+        return self.env["MAILPASS_QUEUE_URL"]
 
     @property
     def table_name(self) -> str:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -51,6 +52,9 @@ class LocalNames:
     region: str = "us-east-1"
     account_id: str = "123456789012"
     overrides: dict[str, str] | None = None
+    # Filled in as resources are created: what Ref and GetAtt return for them locally.
+    refs: dict[str, str] = field(default_factory=dict)
+    attributes: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def parameter(self, name: str) -> str:
         if self.overrides and name in self.overrides:
@@ -72,7 +76,7 @@ class LocalNames:
             return pseudo[name]
         if name in self.template.get("Parameters", {}):
             return self.parameter(name)
-        return self.physical(name)
+        return self.refs.get(name) or self.physical(name)
 
     def resolve(self, value: Any) -> Any:
         if isinstance(value, dict) and len(value) == 1:
@@ -90,6 +94,9 @@ class LocalNames:
                 name, when_true, when_false = arg
                 return self.resolve(when_true if self.condition(name) else when_false)
             if key == "Fn::GetAtt":
+                known = self.attributes.get((arg[0], arg[1]))
+                if known is not None:
+                    return known
                 return f"arn:aws:local:{self.region}:{self.account_id}:{self.physical(arg[0])}"
         if isinstance(value, dict):
             return {k: self.resolve(v) for k, v in value.items()}
@@ -153,3 +160,42 @@ def create_tables(names: LocalNames, client: DynamoDBClient) -> list[str]:
                 )
         created.append(table)
     return created
+
+
+_QUEUE_ATTRIBUTES = (
+    "DelaySeconds",
+    "MaximumMessageSize",
+    "MessageRetentionPeriod",
+    "ReceiveMessageWaitTimeSeconds",
+    "VisibilityTimeout",
+)
+
+
+def create_queues(names: LocalNames, client: Any) -> dict[str, str]:
+    """Every AWS::SQS::Queue, then the redrive policies once every ARN is known."""
+    queues = names.resources("AWS::SQS::Queue")
+    for logical_id, props in queues.items():
+        attrs = {k: str(names.resolve(props[k])) for k in _QUEUE_ATTRIBUTES if k in props}
+        name = str(names.resolve(props.get("QueueName") or names.physical(logical_id)))
+        url = client.create_queue(QueueName=name, Attributes=attrs)["QueueUrl"]
+        arn = client.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        names.refs[logical_id] = url
+        names.attributes[(logical_id, "Arn")] = arn
+        names.attributes[(logical_id, "QueueName")] = name
+    for logical_id, props in queues.items():
+        if "RedrivePolicy" in props:
+            policy = names.resolve(props["RedrivePolicy"])
+            client.set_queue_attributes(
+                QueueUrl=names.refs[logical_id],
+                Attributes={
+                    "RedrivePolicy": json.dumps(
+                        {
+                            "deadLetterTargetArn": policy["deadLetterTargetArn"],
+                            "maxReceiveCount": str(policy["maxReceiveCount"]),
+                        }
+                    )
+                },
+            )
+    return dict(names.refs)

@@ -10,9 +10,9 @@ from fastapi.concurrency import run_in_threadpool
 from mailpass.container import Container, get_container
 from mailpass.errors import ValidationFailed
 from mailpass.models import Permission, Principal
-from mailpass.schemas import SendRequest
+from mailpass.schemas import BatchRequest, SendRequest
 from mailpass.settings import get_settings
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from mailpass_api import errors
 from mailpass_api.errors import validation_details
@@ -50,7 +50,7 @@ MailPrincipal = Annotated[Principal, Depends(require(Permission.MAIL))]
 Services = Annotated[Container, Depends(container)]
 
 
-async def parse_body[M: SendRequest](request: Request, model: type[M]) -> M:
+async def parse_body[M: BaseModel](request: Request, model: type[M]) -> M:
     # Parsed here rather than by FastAPI so authentication always answers first.
     raw = await request.body()
     try:
@@ -93,6 +93,11 @@ def create_app(max_request_bytes: int | None = None, *, inline_blocking: bool = 
                 "from": result.from_email,
             }
         )
+
+    @app.post(f"{API}/mail/send-batch")
+    async def send_batch(request: Request, principal: MailPrincipal, c: Services) -> dict[str, Any]:
+        body = await parse_body(request, BatchRequest)
+        return ok(await blocking(request, c.batch.enqueue, principal, body))
 
     @app.get(f"{API}/mail/status/{{message_id:path}}")
     async def status(

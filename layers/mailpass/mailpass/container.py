@@ -11,8 +11,11 @@ from mailpass.adapters.dynamodb import DynamoStore
 from mailpass.adapters.secrets import SecretsManagerStore
 from mailpass.adapters.senders import ProviderSenders
 from mailpass.adapters.smtp import SmtpPool
-from mailpass.ports import SecretStore, SenderFactory, Store
+from mailpass.adapters.sqs import SqsQueue
+from mailpass.ports import Queue, SecretStore, SenderFactory
 from mailpass.service.auth import AuthService
+from mailpass.service.batch import BatchCapableStore, BatchService
+from mailpass.service.dispatch import DispatchService
 from mailpass.service.send import SendService
 from mailpass.service.status import StatusService
 from mailpass.settings import Settings, get_settings
@@ -26,7 +29,7 @@ class Container:
     settings: Settings
 
     @cached_property
-    def store(self) -> Store:
+    def store(self) -> BatchCapableStore:
         return DynamoStore(aws.dynamodb(), self.settings.table_name)
 
     @cached_property
@@ -40,6 +43,25 @@ class Container:
     @cached_property
     def senders(self) -> SenderFactory:
         return ProviderSenders(self.secrets, self.smtp_pool, aws.sesv2)
+
+    @cached_property
+    def queue(self) -> Queue:
+        url = self.settings.queue_url
+        if not url:
+            raise RuntimeError("MAILPASS_QUEUE_URL is not set")
+        return SqsQueue(lambda: aws.client("sqs"), url)
+
+    @cached_property
+    def batch(self) -> BatchService:
+        return BatchService(self.store, self.queue, self.settings)
+
+    @cached_property
+    def dispatcher(self) -> DispatchService:
+        dlq_url = self.settings.dead_letter_queue_url
+        dead_letters = SqsQueue(lambda: aws.client("sqs"), dlq_url) if dlq_url else None
+        return DispatchService(
+            self.store, self.queue, self.senders, self.settings, dead_letters=dead_letters
+        )
 
     @cached_property
     def auth(self) -> AuthService:

@@ -24,6 +24,7 @@ class Permission(StrEnum):
 
 class MessageStatus(StrEnum):
     QUEUED = "queued"
+    CLAIMED = "claimed"  # internal: a dispatcher holds it, hand-off not begun (shown as queued)
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
@@ -136,6 +137,7 @@ class MessageRecord:
     updated_at: datetime | None = None
     test: bool = False
     size_bytes: int = 0
+    queue_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

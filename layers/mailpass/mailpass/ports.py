@@ -63,3 +63,72 @@ class Sender(Protocol):
 
 class SenderFactory(Protocol):
     def for_provider(self, provider: Provider) -> Sender: ...
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedMessage:
+    """One SQS message as the dispatcher sees it."""
+
+    receipt: str
+    body: str
+    receive_count: int
+
+
+class Queue(Protocol):
+    def send_batch(self, bodies: dict[str, str]) -> dict[str, str]:
+        """Send up to any number of bodies (batched in tens); returns {entry id: error}."""
+        ...
+
+    def receive(
+        self, max_messages: int, wait_seconds: int, visibility: int
+    ) -> list[QueuedMessage]: ...
+
+    def delete(self, receipts: list[str]) -> None: ...
+    def delay(self, receipts: dict[str, int]) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    account_id: str
+    message_id: str
+    token: str
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """A final state for a queued message, written as its RESULT item."""
+
+    account_id: str
+    message_id: str
+    status: str  # sent | failed
+    at: datetime
+    error_message: str | None = None
+    note: str | None = None
+    provider_message_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DispatchState:
+    status: str
+    lease_until: float
+    has_result: bool
+
+
+class BatchStore(Protocol):
+    def allocate_queue_ids(self, count: int) -> int:
+        """Reserve `count` ids in one atomic step; returns the first."""
+        ...
+
+    def put_messages(self, records: list[MessageRecord]) -> list[MessageRecord]:
+        """Batched writes; returns the records that could not be stored."""
+        ...
+
+    def claim(self, claims: list[Claim], *, now: float, lease_until: float) -> set[str]:
+        """Conditionally claim queued (or lease-expired, never handed-off) messages in one
+        request where possible; returns the message ids now held."""
+        ...
+
+    def begin_handoff(self, claim: Claim, *, at: datetime) -> bool: ...
+    def release(self, claim: Claim) -> None: ...
+    def record_outcomes(self, outcomes: list[Outcome]) -> None: ...
+    def dispatch_state(self, account_id: str, message_id: str) -> DispatchState | None: ...

@@ -96,3 +96,17 @@ class MessageFields(BaseModel):
 
 class SendRequest(MessageFields):
     """POST /api/v1/mail/send"""
+
+
+MAX_BATCH = 100
+
+
+class BatchRequest(BaseModel):
+    """POST /send-batch. Messages stay raw here: each is validated on its own, so one bad
+    message fails alone while the request as a whole must still be well formed."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    messages: Annotated[list[dict[str, Any]], Field(min_length=1, max_length=MAX_BATCH)]
+    from_email: EmailAddress | None = None
+    from_name: Annotated[HeaderText, Field(max_length=MAX_NAME_CHARS)] | None = None

@@ -23,6 +23,19 @@ class Settings(BaseSettings):
     # How long a pooled SMTP connection may sit idle before we open a fresh one.
     smtp_idle_seconds: float = 60.0
     secret_cache_seconds: int = 300
+    # Batch pipeline.
+    queue_url: str | None = None
+    dead_letter_queue_url: str | None = None
+    max_receives: int = 8
+    # A claim's lease: longer than one hand-off can take, shorter than the SQS visibility timeout,
+    # so a redelivered message always finds an expired lease if its dispatcher died.
+    lease_seconds: int = 60
+    visibility_seconds: int = 120
+    backoff_base_seconds: int = 30
+    backoff_max_seconds: int = 900
+    # The dispatcher stops taking new messages when less than this is left of its invocation.
+    drain_margin_ms: int = 20_000
+    max_queued_message_bytes: int = 250 * 1024
 
 
 @lru_cache(maxsize=1)

@@ -12,6 +12,7 @@ MSG#<account>#<message id>  EVENT#<ts>#<id>       tracking / delivery event
 from __future__ import annotations
 
 import json
+import time
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -29,7 +30,7 @@ from mailpass.models import (
     utcnow,
 )
 from mailpass.observability import logger
-from mailpass.ports import AccountConfig
+from mailpass.ports import AccountConfig, Claim, DispatchState, Outcome
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -140,7 +141,58 @@ def _message_from(d: dict[str, Any]) -> MessageRecord:
         expires_at=int(d.get("expires_at", 0)),
         test=bool(d.get("test", False)),
         size_bytes=int(d.get("size_bytes", 0)),
+        queue_id=d.get("queue_id"),
     )
+
+
+def _apply_result(record: MessageRecord, result: dict[str, Any] | None) -> MessageRecord:
+    """A queued message's final state lives in its RESULT item (written in batches by the
+    dispatcher); feedback that moved the message on later (delivered, bounced) still wins."""
+    if record.status is MessageStatus.CLAIMED:
+        record.status = MessageStatus.QUEUED
+    if result is None or record.status in (
+        MessageStatus.DELIVERED,
+        MessageStatus.BOUNCED,
+        MessageStatus.COMPLAINED,
+    ):
+        return record
+    record.status = MessageStatus(result["status"])
+    at = _dt(result.get("at"))
+    record.updated_at = at
+    if record.status is MessageStatus.SENT:
+        record.sent_at = at
+    record.error_message = result.get("error_message")
+    record.note = result.get("note") or record.note
+    record.provider_message_id = result.get("provider_message_id") or record.provider_message_id
+    return record
+
+
+def _message_item(record: MessageRecord) -> Item:
+    values = {
+        "pk": message_pk(record.account_id, record.message_id),
+        "sk": "MSG",
+        "type": "message",
+        "account_id": record.account_id,
+        "message_id": record.message_id,
+        "status": record.status.value,
+        "from_email": record.from_email,
+        "from_name": record.from_name,
+        "to_email": record.to_email,
+        "cc": record.cc or None,
+        "bcc": record.bcc or None,
+        "reply_to": record.reply_to,
+        "subject": record.subject,
+        "tags": record.tags or None,
+        "metadata": json.dumps(record.metadata, ensure_ascii=False) if record.metadata else None,
+        "provider_id": record.provider_id,
+        "provider_kind": record.provider_kind,
+        "created_at": record.created_at,
+        "expires_at": record.expires_at,
+        "test": record.test or None,
+        "size_bytes": record.size_bytes,
+        "queue_id": record.queue_id,
+    }
+    return to_item(values)
 
 
 class DynamoStore:
@@ -316,34 +368,9 @@ class DynamoStore:
 
     # messages ----------------------------------------------------------------------------
     def put_message(self, record: MessageRecord) -> None:
-        values = {
-            "pk": message_pk(record.account_id, record.message_id),
-            "sk": "MSG",
-            "type": "message",
-            "account_id": record.account_id,
-            "message_id": record.message_id,
-            "status": record.status.value,
-            "from_email": record.from_email,
-            "from_name": record.from_name,
-            "to_email": record.to_email,
-            "cc": record.cc or None,
-            "bcc": record.bcc or None,
-            "reply_to": record.reply_to,
-            "subject": record.subject,
-            "tags": record.tags or None,
-            "metadata": json.dumps(record.metadata, ensure_ascii=False)
-            if record.metadata
-            else None,
-            "provider_id": record.provider_id,
-            "provider_kind": record.provider_kind,
-            "created_at": record.created_at,
-            "expires_at": record.expires_at,
-            "test": record.test or None,
-            "size_bytes": record.size_bytes,
-        }
         self._db.put_item(
             TableName=self._table,
-            Item=to_item(values),
+            Item=_message_item(record),
             ConditionExpression="attribute_not_exists(pk)",
         )
 
@@ -423,11 +450,14 @@ class DynamoStore:
                 break
             kwargs["ExclusiveStartKey"] = out["LastEvaluatedKey"]
         record: MessageRecord | None = None
+        result: dict[str, Any] | None = None
         events: list[MessageEvent] = []
         for raw in items:
             d = from_item(raw)
             if d["sk"] == "MSG":
                 record = _message_from(d)
+            elif d["sk"] == "RESULT":
+                result = d
             elif d["sk"].startswith("EVENT#"):
                 events.append(
                     MessageEvent(
@@ -437,4 +467,155 @@ class DynamoStore:
                         user_agent=d.get("user_agent"),
                     )
                 )
-        return None if record is None else (record, events)
+        return None if record is None else (_apply_result(record, result), events)
+
+    # batch pipeline -----------------------------------------------------------------------
+    def allocate_queue_ids(self, count: int) -> int:
+        out = self._db.update_item(
+            TableName=self._table,
+            Key={"pk": _s("COUNTER#queue_id"), "sk": _s("COUNTER")},
+            UpdateExpression="ADD #v :n",
+            ExpressionAttributeNames={"#v": "value"},
+            ExpressionAttributeValues={":n": {"N": str(count)}},
+            ReturnValues="UPDATED_NEW",
+        )
+        last = int(out["Attributes"]["value"]["N"])
+        return last - count + 1
+
+    def _batch_write(self, requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """BatchWriteItem in 25s, retrying what DynamoDB hands back; returns what never went."""
+        left: list[dict[str, Any]] = []
+        for i in range(0, len(requests), 25):
+            pending = requests[i : i + 25]
+            for attempt in range(6):
+                db: Any = self._db  # request/response shapes are plain dicts here
+                out = db.batch_write_item(RequestItems={self._table: pending})
+                pending = list(out.get("UnprocessedItems", {}).get(self._table, []))
+                if not pending:
+                    break
+                time.sleep(min(0.05 * 2**attempt, 1.0))
+            left.extend(pending)
+        return left
+
+    def put_messages(self, records: list[MessageRecord]) -> list[MessageRecord]:
+        by_key = {message_pk(r.account_id, r.message_id): r for r in records}
+        left = self._batch_write([{"PutRequest": {"Item": _message_item(r)}} for r in records])
+        return [by_key[req["PutRequest"]["Item"]["pk"]["S"]] for req in left]
+
+    def claim(self, claims: list[Claim], *, now: float, lease_until: float) -> set[str]:
+        pending = list(claims)
+        for _ in range(3):
+            if not pending:
+                break
+            try:
+                self._db.transact_write_items(
+                    TransactItems=[self._claim_update(c, now, lease_until) for c in pending]
+                )
+                return {c.message_id for c in pending}
+            except self._db.exceptions.TransactionCanceledException as exc:
+                reasons = exc.response.get("CancellationReasons", [])
+                # Those whose condition failed are someone else's (or done); retry the rest.
+                pending = [
+                    c
+                    for c, why in zip(pending, reasons, strict=False)
+                    if why.get("Code") != "ConditionalCheckFailed"
+                ]
+        return set()
+
+    def _claim_update(self, c: Claim, now: float, lease_until: float) -> Any:
+        return {
+            "Update": {
+                "TableName": self._table,
+                "Key": {"pk": _s(message_pk(c.account_id, c.message_id)), "sk": _s("MSG")},
+                # Queued, or claimed by a dispatcher that died before the hand-off began.
+                "ConditionExpression": "#s = :queued OR (#s = :claimed AND lease_until < :now)",
+                "UpdateExpression": "SET #s = :claimed, claim_token = :tok, lease_until = :lease "
+                "ADD attempts :one",
+                "ExpressionAttributeNames": {"#s": "status"},
+                "ExpressionAttributeValues": {
+                    ":queued": _s(MessageStatus.QUEUED.value),
+                    ":claimed": _s(MessageStatus.CLAIMED.value),
+                    ":now": {"N": repr(now)},
+                    ":tok": _s(c.token),
+                    ":lease": {"N": repr(lease_until)},
+                    ":one": {"N": "1"},
+                },
+            }
+        }
+
+    def begin_handoff(self, claim: Claim, *, at: datetime) -> bool:
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key={"pk": _s(message_pk(claim.account_id, claim.message_id)), "sk": _s("MSG")},
+                UpdateExpression="SET #s = :sending, handoff_at = :at",
+                ConditionExpression="#s = :claimed AND claim_token = :tok",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={
+                    ":sending": _s(MessageStatus.SENDING.value),
+                    ":claimed": _s(MessageStatus.CLAIMED.value),
+                    ":tok": _s(claim.token),
+                    ":at": _s(at.isoformat()),
+                },
+            )
+        except self._db.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def release(self, claim: Claim) -> None:
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key={"pk": _s(message_pk(claim.account_id, claim.message_id)), "sk": _s("MSG")},
+                UpdateExpression="SET #s = :queued REMOVE claim_token, handoff_at",
+                ConditionExpression="claim_token = :tok",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={
+                    ":queued": _s(MessageStatus.QUEUED.value),
+                    ":tok": _s(claim.token),
+                },
+            )
+        except self._db.exceptions.ConditionalCheckFailedException:
+            logger.warning("claim lost before release", extra={"message_id": claim.message_id})
+
+    def record_outcomes(self, outcomes: list[Outcome]) -> None:
+        requests = [
+            {
+                "PutRequest": {
+                    "Item": to_item(
+                        {
+                            "pk": message_pk(o.account_id, o.message_id),
+                            "sk": "RESULT",
+                            "status": o.status,
+                            "at": o.at,
+                            "error_message": o.error_message[:2000] if o.error_message else None,
+                            "note": o.note,
+                            "provider_message_id": o.provider_message_id,
+                        }
+                    )
+                }
+            }
+            for o in outcomes
+        ]
+        left = self._batch_write(requests)
+        if left:
+            raise RuntimeError(f"{len(left)} outcomes could not be written")
+
+    def dispatch_state(self, account_id: str, message_id: str) -> DispatchState | None:
+        out = self._db.query(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": _s(message_pk(account_id, message_id))},
+            ProjectionExpression="sk, #s, lease_until",
+            ExpressionAttributeNames={"#s": "status"},
+            ConsistentRead=True,
+        )
+        found = {i["sk"]["S"]: from_item(i) for i in out.get("Items", [])}
+        if "MSG" not in found:
+            return None
+        msg = found["MSG"]
+        return DispatchState(
+            status=msg["status"],
+            lease_until=float(msg.get("lease_until", 0)),
+            has_result="RESULT" in found,
+        )

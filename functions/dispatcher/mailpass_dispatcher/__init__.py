@@ -1,0 +1,1 @@
+"""The dispatcher: started by an EventBridge schedule, drains the send queue."""

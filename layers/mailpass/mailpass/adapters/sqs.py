@@ -1,0 +1,62 @@
+"""The send queue on SQS: every call batched in tens, the API's own maximum."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from mailpass.ports import QueuedMessage
+
+
+class SqsQueue:
+    def __init__(self, client: Callable[[], Any], url: str) -> None:
+        self._client = client
+        self._url = url
+
+    def send_batch(self, bodies: dict[str, str]) -> dict[str, str]:
+        failed: dict[str, str] = {}
+        items = list(bodies.items())
+        for i in range(0, len(items), 10):
+            entries = [{"Id": k, "MessageBody": v} for k, v in items[i : i + 10]]
+            try:
+                out = self._client().send_message_batch(QueueUrl=self._url, Entries=entries)
+            except Exception as exc:  # the whole call failed: every entry in it did
+                failed.update({e["Id"]: f"{type(exc).__name__}: {exc}" for e in entries})
+                continue
+            for f in out.get("Failed", []):
+                failed[f["Id"]] = f"{f.get('Code', '')}: {f.get('Message', '')}"
+        return failed
+
+    def receive(self, max_messages: int, wait_seconds: int, visibility: int) -> list[QueuedMessage]:
+        out = self._client().receive_message(
+            QueueUrl=self._url,
+            MaxNumberOfMessages=max_messages,
+            WaitTimeSeconds=wait_seconds,
+            VisibilityTimeout=visibility,
+            MessageSystemAttributeNames=["ApproximateReceiveCount"],
+        )
+        return [
+            QueuedMessage(
+                receipt=m["ReceiptHandle"],
+                body=m["Body"],
+                receive_count=int(m.get("Attributes", {}).get("ApproximateReceiveCount", "1")),
+            )
+            for m in out.get("Messages", [])
+        ]
+
+    def delete(self, receipts: list[str]) -> None:
+        receipts = list(dict.fromkeys(receipts))  # SQS refuses a batch naming one twice
+        for i in range(0, len(receipts), 10):
+            entries = [
+                {"Id": str(n), "ReceiptHandle": r} for n, r in enumerate(receipts[i : i + 10])
+            ]
+            self._client().delete_message_batch(QueueUrl=self._url, Entries=entries)
+
+    def delay(self, receipts: dict[str, int]) -> None:
+        items = list(receipts.items())
+        for i in range(0, len(items), 10):
+            entries = [
+                {"Id": str(n), "ReceiptHandle": r, "VisibilityTimeout": s}
+                for n, (r, s) in enumerate(items[i : i + 10])
+            ]
+            self._client().change_message_visibility_batch(QueueUrl=self._url, Entries=entries)

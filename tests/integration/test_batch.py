@@ -1,0 +1,356 @@
+"""/send-batch -> SQS -> the dispatcher, against DynamoDB Local, moto's SQS and aiosmtpd."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from mailpass.adapters.sqs import SqsQueue
+from mailpass.container import Container
+from mailpass.models import Principal, SmtpSecurity
+from mailpass.schemas import BatchRequest
+from mailpass.service.batch import BatchService
+from mailpass.service.dispatch import DEAD_LETTERED, INTERRUPTED, DispatchService, DrainReport
+from mailpass_dev.seed import Seeded
+from mailpass_dev.servers import SmtpSink, free_port
+from mailpass_dev.stack import LocalStack
+
+from tests.integration.conftest import LambdaContext, load_event
+from tests.integration.test_send_lambda import invoke
+
+pytestmark = pytest.mark.integration
+
+
+@dataclass
+class Pipeline:
+    """A fresh queue pair per test (no leftovers between tests) and services bound to it."""
+
+    services: Container
+    url: str
+    dlq_url: str
+    sqs: Any
+    batch: BatchService
+
+    def dispatcher(self, faults: Any = None, **settings: Any) -> DispatchService:
+        s = self.services.settings.model_copy(
+            update={
+                "lease_seconds": 1,
+                "visibility_seconds": 2,
+                "backoff_base_seconds": 0,
+                "drain_margin_ms": 0,
+                **settings,
+            }
+        )
+        return DispatchService(
+            self.services.store,
+            SqsQueue(lambda: self.sqs, self.url),
+            self.services.senders,
+            s,
+            faults=faults,
+            dead_letters=SqsQueue(lambda: self.sqs, self.dlq_url),
+            receive_wait_seconds=0,
+        )
+
+    def drain(self, **settings: Any) -> DrainReport:
+        return self.dispatcher(**settings).drain(lambda: 60_000)
+
+    def depth(self, url: str) -> int:
+        attrs = self.sqs.get_queue_attributes(
+            QueueUrl=url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return int(attrs["ApproximateNumberOfMessages"]) + int(
+            attrs["ApproximateNumberOfMessagesNotVisible"]
+        )
+
+
+@pytest.fixture
+def pipeline(env: LocalStack, services: Container, request: pytest.FixtureRequest) -> Pipeline:
+    sqs = env.client("sqs")
+    name = f"t{abs(hash(request.node.nodeid)) % 10**8}-{int(time.time() * 1000) % 10**6}"
+    dlq = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    url = sqs.create_queue(
+        QueueName=name,
+        Attributes={
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "8"})
+        },
+    )["QueueUrl"]
+    batch = BatchService(services.store, SqsQueue(lambda: sqs, url), services.settings)
+    return Pipeline(services, url, dlq, sqs, batch)
+
+
+def principal(account: Seeded, *, test: bool = False) -> Principal:
+    return Principal(account.account_id, "key_test", frozenset({"mail"}), test)
+
+
+def messages(n: int, prefix: str = "user") -> list[dict[str, Any]]:
+    return [
+        {"to": f"{prefix}{i}@example.com", "subject": f"Hello {i}", "text": f"Hi {i}"}
+        for i in range(n)
+    ]
+
+
+def status_of(services: Container, account: Seeded, mid: str) -> dict[str, Any]:
+    message: dict[str, Any] = services.status.get(principal(account), mid)["message"]
+    return message
+
+
+def test_batch_event_queues_valid_messages_and_fails_the_invalid_one(
+    env: LocalStack, account: Seeded, lambda_context: LambdaContext
+) -> None:
+    code, body = invoke(load_event("send-batch.json", key=account.api_key), lambda_context)
+    assert code == 200, body
+    data = body["data"]
+    assert (data["total"], data["queued"], data["failed"]) == (3, 2, 1)
+    a, b, bad = data["messages"]
+    assert a["status"] == b["status"] == "queued"
+    assert a["queue_id"] > 0
+    assert b["queue_id"] == a["queue_id"] + 1
+    assert a["message_id"].startswith("<")
+    assert a["message_id"] != b["message_id"]
+    assert bad == {"to": "not-an-address", "status": "failed", "error": bad["error"]}
+    assert bad["error"]["code"] == "VALIDATION_ERROR"
+    _, status = invoke(
+        load_event(
+            "status.json", key=account.api_key, path=f"/api/v1/mail/status/{a['message_id']}"
+        ),
+        lambda_context,
+    )
+    assert status["data"]["message"]["status"] == "queued"
+    assert status["data"]["message"]["queue_id"] == a["queue_id"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"messages": []},
+        {"messages": messages(101)},
+        {"messages": "nope"},
+        {"messages": messages(1), "unknown": True},
+        {},
+    ],
+)
+def test_malformed_batches_are_rejected_whole(
+    account: Seeded, lambda_context: LambdaContext, body: dict[str, Any]
+) -> None:
+    code, err = invoke(
+        load_event("send-batch.json", key=account.api_key, body=body), lambda_context
+    )
+    assert code == 400
+    assert err["error"]["code"] == "VALIDATION_ERROR"
+
+
+def test_queue_ids_increase_across_batches(pipeline: Pipeline, account: Seeded) -> None:
+    first = pipeline.batch.enqueue(principal(account), BatchRequest(messages=messages(3)))
+    second = pipeline.batch.enqueue(principal(account), BatchRequest(messages=messages(2)))
+    ids = [m["queue_id"] for r in (first, second) for m in r["messages"]]
+    assert ids == sorted(ids)
+    assert len(set(ids)) == 5
+
+
+def test_batch_is_drained_and_delivered_once_each(
+    pipeline: Pipeline, account: Seeded, sink: SmtpSink
+) -> None:
+    result = pipeline.batch.enqueue(
+        principal(account), BatchRequest(messages=messages(25), from_name="Batch")
+    )
+    mids = [m["message_id"] for m in result["messages"]]
+    report = pipeline.drain()
+    assert report.sent == 25
+    assert report.failed == 0
+    # Redelivery of anything already done must not send again.
+    assert pipeline.drain().sent == 0
+    for mid in mids:
+        (caught,) = sink.find(mid)
+        assert caught.headers()["From"] == "Batch <dev@example.com>"
+        assert status_of(pipeline.services, account, mid)["status"] == "sent"
+    assert pipeline.depth(pipeline.url) == 0
+
+
+def test_451_then_250_delivers_once(pipeline: Pipeline, account: Seeded, sink: SmtpSink) -> None:
+    (mid,) = [
+        m["message_id"]
+        for m in pipeline.batch.enqueue(principal(account), BatchRequest(messages=messages(1)))[
+            "messages"
+        ]
+    ]
+    sink.script("451 4.3.0 Try again later")
+    report = pipeline.drain()  # no backoff here: the retry comes back within the same drain
+    assert report.retried == 1
+    assert report.sent == 1
+    assert pipeline.drain().sent == 0
+    assert len(sink.find(mid)) == 1
+    assert status_of(pipeline.services, account, mid)["status"] == "sent"
+
+
+def test_550_fails_with_the_reason(pipeline: Pipeline, account: Seeded, sink: SmtpSink) -> None:
+    (mid,) = [
+        m["message_id"]
+        for m in pipeline.batch.enqueue(principal(account), BatchRequest(messages=messages(1)))[
+            "messages"
+        ]
+    ]
+    sink.script("550 5.1.1 No such user here")
+    assert pipeline.drain().failed == 1
+    status = status_of(pipeline.services, account, mid)
+    assert status["status"] == "failed"
+    assert status["error_message"] == "550 5.1.1 No such user here"
+    assert pipeline.depth(pipeline.url) == 0
+
+
+@pytest.fixture
+def down_port(services: Container, account: Seeded) -> int:
+    port = free_port()
+    services.admin.add_smtp_provider(
+        account.account_id,
+        name="flaky",
+        host="127.0.0.1",
+        port=port,
+        security=SmtpSecurity.NONE,
+        from_email="dev@example.com",
+        make_default=True,
+    )
+    return port
+
+
+def test_smtp_down_then_up_delivers_everything(
+    pipeline: Pipeline, account: Seeded, sink: SmtpSink, down_port: int
+) -> None:
+    mids = [
+        m["message_id"]
+        for m in pipeline.batch.enqueue(principal(account), BatchRequest(messages=messages(12)))[
+            "messages"
+        ]
+    ]
+    report = pipeline.drain(backoff_base_seconds=1)
+    assert report.retried == 12
+    assert report.sent == 0
+    assert {status_of(pipeline.services, account, m)["status"] for m in mids} == {"queued"}
+    up = SmtpSink(sink.outbox, port=down_port).start()
+    try:
+        time.sleep(1.2)  # the backoff
+        assert pipeline.drain().sent == 12
+        assert all(len(up.find(m)) == 1 for m in mids)
+    finally:
+        up.stop()
+
+
+def test_after_max_receives_it_lands_in_the_dlq_and_is_failed(
+    pipeline: Pipeline, account: Seeded, down_port: int
+) -> None:
+    (mid,) = [
+        m["message_id"]
+        for m in pipeline.batch.enqueue(principal(account), BatchRequest(messages=messages(1)))[
+            "messages"
+        ]
+    ]
+    for _ in range(10):  # no backoff here: each drain re-receives until SQS gives up on it
+        pipeline.drain(max_receives=8)
+        if pipeline.depth(pipeline.dlq_url):
+            break
+    status = status_of(pipeline.services, account, mid)
+    assert status["status"] == "failed"
+    assert status["error_message"].startswith("gave up after 8 attempts: 127.0.0.1:")
+    assert pipeline.depth(pipeline.dlq_url) == 1
+    assert pipeline.depth(pipeline.url) == 0
+
+
+def test_a_message_dead_lettered_by_crashes_is_given_a_final_state(
+    pipeline: Pipeline, account: Seeded
+) -> None:
+    (mid,) = [
+        m["message_id"]
+        for m in pipeline.batch.enqueue(principal(account), BatchRequest(messages=messages(1)))[
+            "messages"
+        ]
+    ]
+    # Move it to the DLQ as SQS would after its dispatchers kept dying: claimed, never finished.
+    (msg,) = pipeline.sqs.receive_message(QueueUrl=pipeline.url, MaxNumberOfMessages=1)["Messages"]
+    pipeline.sqs.send_message(QueueUrl=pipeline.dlq_url, MessageBody=msg["Body"])
+    pipeline.sqs.delete_message(QueueUrl=pipeline.url, ReceiptHandle=msg["ReceiptHandle"])
+    assert status_of(pipeline.services, account, mid)["status"] == "queued"
+    assert pipeline.drain().failed == 1
+    status = status_of(pipeline.services, account, mid)
+    assert status["status"] == "failed"
+    assert status["error_message"] == DEAD_LETTERED.format(n=1)
+    assert pipeline.depth(pipeline.dlq_url) == 1  # still there, for an operator to redrive
+
+
+def test_test_keys_are_dispatched_without_a_provider(
+    pipeline: Pipeline, account: Seeded, sink: SmtpSink
+) -> None:
+    before = len(sink.caught)
+    (mid,) = [
+        m["message_id"]
+        for m in pipeline.batch.enqueue(
+            principal(account, test=True), BatchRequest(messages=messages(1))
+        )["messages"]
+    ]
+    assert pipeline.drain().sent == 1
+    assert len(sink.caught) == before
+    assert "no provider was contacted" in status_of(pipeline.services, account, mid)["note"]
+
+
+class Crash(BaseException):
+    """A simulated kill: nothing below catches BaseException, so no cleanup runs."""
+
+
+@dataclass
+class CrashAt:
+    step: str
+    after: int  # crash on the n-th time this step is reached
+    seen: int = 0
+
+    def at(self, step: str, message_id: str) -> None:
+        if step == self.step:
+            self.seen += 1
+            if self.seen == self.after:
+                raise Crash(step)
+
+
+STEPS = ["after_claim", "in_handoff", "after_send", "before_record", "before_delete"]
+
+
+def test_crash_at_every_step_over_500_messages_delivers_each_at_most_once_and_loses_none(
+    pipeline: Pipeline, account: Seeded, sink: SmtpSink
+) -> None:
+    mids: list[str] = []
+    for _ in range(5):
+        result = pipeline.batch.enqueue(principal(account), BatchRequest(messages=messages(100)))
+        mids += [m["message_id"] for m in result["messages"]]
+    crashes: Counter[str] = Counter()
+    for step in STEPS:  # one kill at every step of the dispatcher ...
+        try:
+            pipeline.dispatcher(faults=CrashAt(step, after=3)).drain(lambda: 60_000)
+        except Crash:
+            crashes[step] += 1
+            pipeline.services.smtp_pool.close_all()  # a dead process keeps no connections
+    assert set(crashes) == set(STEPS), crashes
+    deadline = time.monotonic() + 120
+    while pipeline.depth(pipeline.url) and time.monotonic() < deadline:  # ... then drain again
+        pipeline.drain()
+        time.sleep(0.5)  # leases and visibility timeouts of the killed runs run out
+
+    delivered = Counter(
+        c.headers()["Message-ID"] for c in sink.caught if c.headers()["Message-ID"] in set(mids)
+    )
+    assert max(delivered.values()) == 1  # never twice
+    statuses = {mid: status_of(pipeline.services, account, mid) for mid in mids}
+    assert {s["status"] for s in statuses.values()} <= {"sent", "failed"}  # none left in flight
+    for mid, s in statuses.items():
+        if s["status"] == "sent":
+            assert delivered[mid] == 1
+        else:
+            # Only an interrupted hand-off may end unknown, and it says so.
+            assert s["error_message"] == INTERRUPTED, s
+    sent = sum(1 for s in statuses.values() if s["status"] == "sent")
+    # Only the kills inside a hand-off (in_handoff, after_send, before_record: one batch each)
+    # can leave a message unknown; everything else was sent exactly once.
+    assert sent >= 500 - 3 * 10
