@@ -18,6 +18,7 @@ def main() -> int:
             layer / "fastapi" / "__init__.py",
             layer / "aws_lambda_powertools" / "__init__.py",
             BUILD / "ApiFunction" / "mailpass_api" / "handler.py",
+            BUILD / "DispatcherFunction" / "mailpass_dispatcher" / "handler.py",
         )
         if not p.exists()
     ]

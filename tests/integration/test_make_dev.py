@@ -59,6 +59,7 @@ def test_mailpass_dev_prints_a_curl_line_that_works_and_ctrl_c_stops_everything(
         "MAILPASS_OUTBOX_DIR": str(outbox),
         "MAILPASS_DEV_KEY": "mp_live_" + "D" * 40,
         "PYTHONUNBUFFERED": "1",
+        "MAILPASS_DRAIN_INTERVAL": "1",
     }
     before = set(_stack_processes())
     proc = subprocess.Popen(
@@ -81,6 +82,20 @@ def test_mailpass_dev_prints_a_curl_line_that_works_and_ctrl_c_stops_everything(
 
         status_line = next(line for line in banner.splitlines() if "/mail/status/" in line)
         status_cmd = status_line.strip().replace("MESSAGE_ID", re.sub(r"[<>]", "", mid))
+        batch_block = banner.split("Queue a batch", 1)[1].split(":\n", 1)[1].split("\n\n", 1)[0]
+        queued = json.loads(
+            subprocess.run(
+                ["bash", "-c", batch_block], capture_output=True, text=True, check=True, timeout=30
+            ).stdout
+        )["data"]
+        assert queued["queued"] == 2
+        batch_ids = [m["message_id"] for m in queued["messages"]]
+        deadline = time.monotonic() + 30  # the scheduled dispatcher runs every second here
+        while time.monotonic() < deadline and len(list(outbox.glob("*.eml"))) < 3:
+            time.sleep(0.2)
+        delivered = b"".join(f.read_bytes() for f in outbox.glob("*.eml"))
+        assert all(f"Message-ID: {m}".encode() in delivered for m in batch_ids)
+
         status = json.loads(
             subprocess.run(
                 ["bash", "-c", status_cmd], capture_output=True, text=True, check=True, timeout=30
