@@ -28,6 +28,8 @@ def _configure(args: argparse.Namespace) -> None:
     if args.stack:
         outputs = _stack_outputs(args.stack)
         os.environ["MAILPASS_TABLE_NAME"] = outputs["MailTableName"]
+        os.environ.setdefault("MAILPASS_QUEUE_URL", outputs["SendQueueUrl"])
+        os.environ.setdefault("MAILPASS_DEAD_LETTER_QUEUE_URL", outputs["SendDeadLetterQueueUrl"])
         os.environ.setdefault("MAILPASS_SECRETS_PREFIX", outputs["SecretsPrefix"])
     if args.table_name:
         os.environ["MAILPASS_TABLE_NAME"] = args.table_name
@@ -56,7 +58,20 @@ def run(args: argparse.Namespace) -> None:
     _configure(args)
     from mailpass.container import get_container
 
-    admin = get_container().admin
+    container = get_container()
+    match args.command, getattr(args, "action", None):
+        case "queue", "stats":
+            _print(container.operations.stats())
+            return
+        case "queue", "redrive":
+            report = container.operations.redrive(
+                limit=args.max, include_unknown=args.include_unknown
+            )
+            _print(report.as_dict())
+            return
+        case _:
+            pass
+    admin = container.admin
     match args.command, getattr(args, "action", None):
         case "account", "create":
             account = admin.create_account(args.name)
@@ -149,6 +164,16 @@ def parser() -> argparse.ArgumentParser:
     sd = prov.add_parser("set-default", help="make a provider the account's default")
     sd.add_argument("--account", required=True)
     sd.add_argument("--provider", required=True)
+
+    queue = sub.add_parser("queue").add_subparsers(dest="action", required=True)
+    queue.add_parser("stats", help="messages waiting, in flight and dead-lettered")
+    rd = queue.add_parser("redrive", help="move dead-lettered messages back to the send queue")
+    rd.add_argument("--max", type=int, default=1000, help="at most this many")
+    rd.add_argument(
+        "--include-unknown",
+        action="store_true",
+        help="also messages whose hand-off was interrupted (may already have been delivered)",
+    )
 
     pl = prov.add_parser("list", help="list an account's providers (secrets masked)")
     pl.add_argument("--account", required=True)

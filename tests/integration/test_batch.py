@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from mailpass.adapters.sqs import SqsQueue
 from mailpass.container import Container
-from mailpass.models import Principal, SmtpSecurity
+from mailpass.models import Principal, SmtpSecurity, utcnow
 from mailpass.schemas import BatchRequest
 from mailpass.service.batch import BatchService
 from mailpass.service.dispatch import DEAD_LETTERED, INTERRUPTED, DispatchService, DrainReport
@@ -354,3 +354,53 @@ def test_crash_at_every_step_over_500_messages_delivers_each_at_most_once_and_lo
     # Only the kills inside a hand-off (in_handoff, after_send, before_record: one batch each)
     # can leave a message unknown; everything else was sent exactly once.
     assert sent >= 500 - 3 * 10
+
+
+def test_operator_sees_the_dlq_and_redrives_all_but_unknown_deliveries(
+    env: LocalStack,
+    services: Container,
+    account: Seeded,
+    sink: SmtpSink,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from mailpass.ports import Outcome
+    from mailpass_admin.cli import main
+
+    sqs = env.client("sqs")
+    dlq_url = env.env["MAILPASS_DEAD_LETTER_QUEUE_URL"]
+    result = services.batch.enqueue(principal(account), BatchRequest(messages=messages(2, "ops")))
+    gave_up, unknown = (m["message_id"] for m in result["messages"])
+    # Dead-letter both, as the dispatcher would have: one it gave up on, one interrupted.
+    reasons = {gave_up: "gave up after 8 attempts: 421 busy", unknown: INTERRUPTED}
+    moved = 0
+    while moved < 2:
+        for msg in sqs.receive_message(QueueUrl=env.queue_url, MaxNumberOfMessages=10).get(
+            "Messages", []
+        ):
+            mid = json.loads(msg["Body"])["message_id"]
+            if mid in reasons:
+                services.store.record_outcomes(
+                    [Outcome(account.account_id, mid, "failed", utcnow(), reasons[mid])]
+                )
+                sqs.send_message(QueueUrl=dlq_url, MessageBody=msg["Body"])
+                moved += 1
+            sqs.delete_message(QueueUrl=env.queue_url, ReceiptHandle=msg["ReceiptHandle"])
+
+    assert main(["queue", "stats"]) == 0
+    stats = json.loads(capsys.readouterr().out)
+    assert stats["dead_letter_queue"]["visible"] == 2
+
+    assert main(["queue", "redrive"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["redriven"] == 1
+    assert report["skipped_unknown_delivery"] == [unknown]
+    assert status_of(services, account, gave_up)["status"] == "queued"
+    assert status_of(services, account, unknown)["status"] == "failed"
+
+    s = services.settings.model_copy(update={"drain_margin_ms": 0})
+    DispatchService(
+        services.store, services.queue, services.senders, s, receive_wait_seconds=0
+    ).drain(lambda: 60_000)
+    assert len(sink.find(gave_up)) == 1
+    assert status_of(services, account, gave_up)["status"] == "sent"
+    assert not sink.find(unknown)

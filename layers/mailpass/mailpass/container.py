@@ -22,6 +22,7 @@ from mailpass.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from mailpass.service.admin import AdminService
+    from mailpass.service.operations import QueueOperations
 
 
 @dataclass
@@ -62,6 +63,15 @@ class Container:
         return DispatchService(
             self.store, self.queue, self.senders, self.settings, dead_letters=dead_letters
         )
+
+    @cached_property
+    def operations(self) -> QueueOperations:
+        from mailpass.service.operations import QueueOperations
+
+        dlq_url = self.settings.dead_letter_queue_url
+        if not dlq_url:
+            raise RuntimeError("MAILPASS_DEAD_LETTER_QUEUE_URL is not set")
+        return QueueOperations(self.store, self.queue, SqsQueue(lambda: aws.client("sqs"), dlq_url))
 
     @cached_property
     def auth(self) -> AuthService:

@@ -619,3 +619,44 @@ class DynamoStore:
             lease_until=float(msg.get("lease_until", 0)),
             has_result="RESULT" in found,
         )
+
+    def failure_reason(self, account_id: str, message_id: str) -> str | None:
+        out = self._db.get_item(
+            TableName=self._table,
+            Key={"pk": _s(message_pk(account_id, message_id)), "sk": _s("RESULT")},
+            ConsistentRead=True,
+        )
+        result = from_item(out["Item"]) if "Item" in out else None
+        if result is None or result.get("status") != MessageStatus.FAILED.value:
+            return None
+        return str(result.get("error_message") or "failed")
+
+    def requeue(self, account_id: str, message_id: str) -> bool:
+        pk = _s(message_pk(account_id, message_id))
+        try:
+            self._db.transact_write_items(
+                TransactItems=[
+                    {
+                        "Delete": {
+                            "TableName": self._table,
+                            "Key": {"pk": pk, "sk": _s("RESULT")},
+                            "ConditionExpression": "#s = :failed",
+                            "ExpressionAttributeNames": {"#s": "status"},
+                            "ExpressionAttributeValues": {":failed": _s("failed")},
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": {"pk": pk, "sk": _s("MSG")},
+                            "UpdateExpression": "SET #s = :queued "
+                            "REMOVE claim_token, handoff_at, lease_until",
+                            "ExpressionAttributeNames": {"#s": "status"},
+                            "ExpressionAttributeValues": {":queued": _s("queued")},
+                        }
+                    },
+                ]
+            )
+        except self._db.exceptions.TransactionCanceledException:
+            return False
+        return True

@@ -60,3 +60,18 @@ class SqsQueue:
                 for n, (r, s) in enumerate(items[i : i + 10])
             ]
             self._client().change_message_visibility_batch(QueueUrl=self._url, Entries=entries)
+
+    def depth(self) -> dict[str, int]:
+        attrs = self._client().get_queue_attributes(
+            QueueUrl=self._url,
+            AttributeNames=[
+                "ApproximateNumberOfMessages",
+                "ApproximateNumberOfMessagesNotVisible",
+                "ApproximateNumberOfMessagesDelayed",
+            ],
+        )["Attributes"]
+        return {
+            "visible": int(attrs.get("ApproximateNumberOfMessages", 0)),
+            "in_flight": int(attrs.get("ApproximateNumberOfMessagesNotVisible", 0)),
+            "delayed": int(attrs.get("ApproximateNumberOfMessagesDelayed", 0)),
+        }
