@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from mailpass.adapters.sqs import SqsQueue
 from mailpass.container import Container
-from mailpass.models import Principal, SmtpSecurity, utcnow
+from mailpass.mime import OutgoingMessage
+from mailpass.models import Principal, Provider, SmtpSecurity, utcnow
+from mailpass.ports import Sender, SenderFactory, SendReceipt
 from mailpass.schemas import BatchRequest
 from mailpass.service.batch import BatchService
 from mailpass.service.dispatch import DEAD_LETTERED, INTERRUPTED, DispatchService, DrainReport
@@ -19,7 +22,7 @@ from mailpass_dev.seed import Seeded
 from mailpass_dev.servers import SmtpSink, free_port
 from mailpass_dev.stack import LocalStack
 
-from tests.integration.conftest import LambdaContext, load_event
+from tests.integration.conftest import EVENTS, LambdaContext, load_event
 from tests.integration.test_send_lambda import invoke
 
 pytestmark = pytest.mark.integration
@@ -35,7 +38,9 @@ class Pipeline:
     sqs: Any
     batch: BatchService
 
-    def dispatcher(self, faults: Any = None, **settings: Any) -> DispatchService:
+    def dispatcher(
+        self, faults: Any = None, senders: SenderFactory | None = None, **settings: Any
+    ) -> DispatchService:
         s = self.services.settings.model_copy(
             update={
                 "lease_seconds": 1,
@@ -48,7 +53,7 @@ class Pipeline:
         return DispatchService(
             self.services.store,
             SqsQueue(lambda: self.sqs, self.url),
-            self.services.senders,
+            senders or self.services.senders,
             s,
             faults=faults,
             dead_letters=SqsQueue(lambda: self.sqs, self.dlq_url),
@@ -162,6 +167,7 @@ def test_batch_is_drained_and_delivered_once_each(
         principal(account), BatchRequest(messages=messages(25), from_name="Batch")
     )
     mids = [m["message_id"] for m in result["messages"]]
+    assert pipeline.depth(pipeline.url) == 3  # packed ten to a queue message: 10 + 10 + 5
     report = pipeline.drain()
     assert report.sent == 25
     assert report.failed == 0
@@ -172,6 +178,20 @@ def test_batch_is_drained_and_delivered_once_each(
         assert caught.headers()["From"] == "Batch <dev@example.com>"
         assert status_of(pipeline.services, account, mid)["status"] == "sent"
     assert pipeline.depth(pipeline.url) == 0
+
+
+def test_packs_stay_within_the_sqs_size_limit(
+    pipeline: Pipeline, account: Seeded, sink: SmtpSink
+) -> None:
+    big = [{**m, "text": "x" * 100_000} for m in messages(5, "big")]  # ~100 KB each
+    result = pipeline.batch.enqueue(principal(account), BatchRequest(messages=big))
+    assert result["queued"] == 5
+    bodies: list[str] = []
+    while len(bodies) < 3:
+        got = pipeline.sqs.receive_message(QueueUrl=pipeline.url, MaxNumberOfMessages=10)
+        bodies += [m["Body"] for m in got.get("Messages", [])]
+    assert sorted(len(json.loads(b)["messages"]) for b in bodies) == [1, 2, 2]
+    assert all(len(b.encode()) <= 256 * 1024 for b in bodies)
 
 
 def test_451_then_250_delivers_once(pipeline: Pipeline, account: Seeded, sink: SmtpSink) -> None:
@@ -298,6 +318,115 @@ def test_test_keys_are_dispatched_without_a_provider(
     assert "no provider was contacted" in status_of(pipeline.services, account, mid)["note"]
 
 
+@dataclass
+class Countdown(LambdaContext):
+    """A context whose remaining time runs down like Lambda's."""
+
+    function_name: str = "mailpass-test-DispatcherFunction"
+    budget_ms: int = 100_000
+    started: float = field(default_factory=time.monotonic)
+
+    def get_remaining_time_in_millis(self) -> int:
+        return int(self.budget_ms - (time.monotonic() - self.started) * 1000)
+
+
+def test_scheduled_event_drains_through_the_dispatcher_handler(
+    env: LocalStack, account: Seeded, sink: SmtpSink, lambda_context: LambdaContext
+) -> None:
+    from mailpass_dispatcher.handler import lambda_handler
+
+    _, body = invoke(load_event("send-batch.json", key=account.api_key), lambda_context)
+    queued = [m["message_id"] for m in body["data"]["messages"] if m["status"] == "queued"]
+    schedule = json.loads((EVENTS / "schedule.json").read_text())
+
+    # Under the safety margin at the start: it takes nothing and stops cleanly.
+    early = lambda_handler(schedule, Countdown(budget_ms=15_000))
+    assert early["stopped_for_time"] is True
+    assert early["received"] == 0
+
+    report = lambda_handler(schedule, Countdown())
+    assert report["stopped_for_time"] is False
+    assert report["sent"] >= len(queued) == 2
+    for mid in queued:
+        assert len(sink.find(mid)) == 1
+    _, status = invoke(
+        load_event("status.json", key=account.api_key, path=f"/api/v1/mail/status/{queued[0]}"),
+        lambda_context,
+    )
+    assert status["data"]["message"]["status"] == "sent"
+    assert lambda_handler(schedule, Countdown())["sent"] == 0  # nothing left, nothing resent
+
+
+class InFlight:
+    """Wraps the real senders and counts hand-offs in flight at once. Each is held a little
+    longer than moto takes, so sends that can overlap visibly do."""
+
+    def __init__(self, real: SenderFactory) -> None:
+        self._real = real
+        self._lock = threading.Lock()
+        self.now = 0
+        self.peak = 0
+
+    def for_provider(self, provider: Provider) -> Sender:
+        inner = self._real.for_provider(provider)
+        outer = self
+
+        class Counting:
+            def send(self, message: OutgoingMessage) -> SendReceipt:
+                with outer._lock:
+                    outer.now += 1
+                    outer.peak = max(outer.peak, outer.now)
+                try:
+                    time.sleep(0.03)
+                    return inner.send(message)
+                finally:
+                    with outer._lock:
+                        outer.now -= 1
+
+        return Counting()
+
+
+def test_ses_sends_run_concurrently_within_the_bound_and_smtp_stays_on_one_connection(
+    env: LocalStack, pipeline: Pipeline, account: Seeded, sink: SmtpSink
+) -> None:
+    from tests.integration.test_providers import ses_raw_messages
+
+    smtp_batch = pipeline.batch.enqueue(principal(account), BatchRequest(messages=messages(12)))
+    env.client("ses").verify_email_identity(EmailAddress="bulk@example.com")
+    pipeline.services.admin.add_ses_provider(
+        account.account_id,
+        name="ses",
+        region="us-east-1",
+        from_email="bulk@example.com",
+        make_default=True,
+    )
+    ses_batch = pipeline.batch.enqueue(principal(account), BatchRequest(messages=messages(30)))
+    pipeline.services.smtp_pool.close_all()  # so the drain's SMTP connections are its own
+
+    ses_counter = InFlight(pipeline.services.senders)
+    ses_only = pipeline.dispatcher(senders=ses_counter, send_concurrency=4)
+    report = ses_only.drain(lambda: 60_000)
+    assert (report.sent, report.failed) == (42, 0)
+    assert ses_counter.peak == 4  # concurrent, and never past the bound
+
+    raw = [m["raw_data"] for m in ses_raw_messages(env.moto.url)]  # type: ignore[union-attr]
+    for m in ses_batch["messages"]:
+        assert sum(m["message_id"] in r for r in raw) == 1
+        assert status_of(pipeline.services, account, m["message_id"])["status"] == "sent"
+    peers = set()
+    for m in smtp_batch["messages"]:
+        (caught,) = sink.find(m["message_id"])
+        peers.add(caught.peer)
+    assert len(peers) == 1  # the SMTP lane went out in order over one pooled connection
+
+
+def test_concurrency_of_one_sends_in_order(pipeline: Pipeline, account: Seeded) -> None:
+    pipeline.batch.enqueue(principal(account), BatchRequest(messages=messages(5)))
+    counter = InFlight(pipeline.services.senders)
+    assert pipeline.dispatcher(senders=counter, send_concurrency=1).drain(lambda: 60_000).sent == 5
+    assert counter.peak == 1
+
+
 class Crash(BaseException):
     """A simulated kill: nothing below catches BaseException, so no cleanup runs."""
 
@@ -328,7 +457,9 @@ def test_crash_at_every_step_over_500_messages_delivers_each_at_most_once_and_lo
     crashes: Counter[str] = Counter()
     for step in STEPS:  # one kill at every step of the dispatcher ...
         try:
-            pipeline.dispatcher(faults=CrashAt(step, after=3)).drain(lambda: 60_000)
+            # The delete comes once per receive (100 messages): kill it on the first.
+            after = 1 if step == "before_delete" else 3
+            pipeline.dispatcher(faults=CrashAt(step, after)).drain(lambda: 60_000)
         except Crash:
             crashes[step] += 1
             pipeline.services.smtp_pool.close_all()  # a dead process keeps no connections
@@ -351,8 +482,8 @@ def test_crash_at_every_step_over_500_messages_delivers_each_at_most_once_and_lo
             # Only an interrupted hand-off may end unknown, and it says so.
             assert s["error_message"] == INTERRUPTED, s
     sent = sum(1 for s in statuses.values() if s["status"] == "sent")
-    # Only the kills inside a hand-off (in_handoff, after_send, before_record: one batch each)
-    # can leave a message unknown; everything else was sent exactly once.
+    # Only the kills inside a hand-off (in_handoff, after_send, before_record) can leave a
+    # message unknown, at most `record_every` (10) each; everything else was sent exactly once.
     assert sent >= 500 - 3 * 10
 
 
@@ -370,25 +501,27 @@ def test_operator_sees_the_dlq_and_redrives_all_but_unknown_deliveries(
     dlq_url = env.env["MAILPASS_DEAD_LETTER_QUEUE_URL"]
     result = services.batch.enqueue(principal(account), BatchRequest(messages=messages(2, "ops")))
     gave_up, unknown = (m["message_id"] for m in result["messages"])
-    # Dead-letter both, as the dispatcher would have: one it gave up on, one interrupted.
-    reasons = {gave_up: "gave up after 8 attempts: 421 busy", unknown: INTERRUPTED}
-    moved = 0
-    while moved < 2:
+    # Dead-letter their pack, as the dispatcher would have: one it gave up on, one interrupted.
+    services.store.record_outcomes(
+        [
+            Outcome(account.account_id, gave_up, "failed", utcnow(), "gave up after 8: 421 busy"),
+            Outcome(account.account_id, unknown, "failed", utcnow(), INTERRUPTED),
+        ]
+    )
+    moved = False
+    while not moved:
         for msg in sqs.receive_message(QueueUrl=env.queue_url, MaxNumberOfMessages=10).get(
             "Messages", []
         ):
-            mid = json.loads(msg["Body"])["message_id"]
-            if mid in reasons:
-                services.store.record_outcomes(
-                    [Outcome(account.account_id, mid, "failed", utcnow(), reasons[mid])]
-                )
+            carried = [e["message_id"] for e in json.loads(msg["Body"])["messages"]]
+            if carried == [gave_up, unknown]:  # one pack carries both
                 sqs.send_message(QueueUrl=dlq_url, MessageBody=msg["Body"])
-                moved += 1
+                moved = True
             sqs.delete_message(QueueUrl=env.queue_url, ReceiptHandle=msg["ReceiptHandle"])
 
     assert main(["queue", "stats"]) == 0
     stats = json.loads(capsys.readouterr().out)
-    assert stats["dead_letter_queue"]["visible"] == 2
+    assert stats["dead_letter_queue"]["visible"] == 1
 
     assert main(["queue", "redrive"]) == 0
     report = json.loads(capsys.readouterr().out)
@@ -404,3 +537,14 @@ def test_operator_sees_the_dlq_and_redrives_all_but_unknown_deliveries(
     assert len(sink.find(gave_up)) == 1
     assert status_of(services, account, gave_up)["status"] == "sent"
     assert not sink.find(unknown)
+
+    # The pack stayed in the DLQ for the unknown one; an operator may still choose to resend it.
+    assert main(["queue", "redrive", "--include-unknown"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["redriven"], report["dropped_not_failed"]) == (1, 1)
+    DispatchService(
+        services.store, services.queue, services.senders, s, receive_wait_seconds=0
+    ).drain(lambda: 60_000)
+    assert len(sink.find(unknown)) == 1
+    assert len(sink.find(gave_up)) == 1  # not again
+    assert services.operations.stats()["dead_letter_queue"]["visible"] == 0

@@ -503,6 +503,12 @@ class DynamoStore:
         return [by_key[req["PutRequest"]["Item"]["pk"]["S"]] for req in left]
 
     def claim(self, claims: list[Claim], *, now: float, lease_until: float) -> set[str]:
+        held: set[str] = set()
+        for i in range(0, len(claims), 100):  # a transaction's limit
+            held |= self._claim(claims[i : i + 100], now, lease_until)
+        return held
+
+    def _claim(self, claims: list[Claim], now: float, lease_until: float) -> set[str]:
         pending = list(claims)
         for _ in range(3):
             if not pending:
@@ -543,12 +549,12 @@ class DynamoStore:
             }
         }
 
-    def begin_handoff(self, claim: Claim, *, at: datetime) -> bool:
+    def begin_handoff(self, claim: Claim, *, at: datetime, lease_until: float) -> bool:
         try:
             self._db.update_item(
                 TableName=self._table,
                 Key={"pk": _s(message_pk(claim.account_id, claim.message_id)), "sk": _s("MSG")},
-                UpdateExpression="SET #s = :sending, handoff_at = :at",
+                UpdateExpression="SET #s = :sending, handoff_at = :at, lease_until = :lease",
                 ConditionExpression="#s = :claimed AND claim_token = :tok",
                 ExpressionAttributeNames={"#s": "status"},
                 ExpressionAttributeValues={
@@ -556,6 +562,7 @@ class DynamoStore:
                     ":claimed": _s(MessageStatus.CLAIMED.value),
                     ":tok": _s(claim.token),
                     ":at": _s(at.isoformat()),
+                    ":lease": {"N": repr(lease_until)},
                 },
             )
         except self._db.exceptions.ConditionalCheckFailedException:

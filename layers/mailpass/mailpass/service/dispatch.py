@@ -6,9 +6,14 @@ Per received batch (up to 10 SQS messages):
               provably never reached the provider.
   2. hand-off per message: claimed -> sending (conditional on the token), then the provider.
               Transient refusals (4xx, timeouts, refused connections) release the claim and
-              back off; permanent ones (5xx, rejected address) are final.
-  3. record   every final state in one BatchWriteItem (RESULT items).
+              back off; permanent ones (5xx, rejected address) are final. Each SMTP provider is
+              one lane, sent in order over its pooled connection; SES calls are independent, so
+              each is its own lane. Lanes run concurrently up to `send_concurrency`.
+  3. record   final states as RESULT items, in BatchWriteItems of `record_every` as they come:
+              a crash between a send and its record leaves at most that many unknown.
   4. delete   one DeleteMessageBatch.
+Queue messages are packs of up to ten (service/batch.py); a pack is deleted once every message
+it carries is final, and otherwise comes back for the ones that are not.
 SQS redelivery is the sweep: a redelivered message that cannot be claimed is settled by its
 state. Done: drop it. `sending` past its lease: the hand-off was interrupted, so delivery is
 unknown; it is not resent blindly but failed with a reason that says so."""
@@ -16,15 +21,17 @@ unknown; it is not resent blindly but failed with a reason that says so."""
 from __future__ import annotations
 
 import json
+import threading
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from mailpass.errors import ProviderError
 from mailpass.mime import Composition, OutgoingMessage, build_message
-from mailpass.models import MessageStatus, Provider, utcnow
+from mailpass.models import MessageStatus, Provider, ProviderKind, utcnow
 from mailpass.observability import logger
 from mailpass.ports import AccountConfig, Claim, Outcome, Queue, QueuedMessage, SenderFactory
 from mailpass.service.batch import BatchCapableStore
@@ -82,6 +89,53 @@ class _Job:
         self.claim = Claim(self.account_id, self.message_id, uuid.uuid4().hex)
 
 
+@dataclass(frozen=True, slots=True)
+class _Result:
+    """What one hand-off decided; gathered on the calling thread."""
+
+    outcome: Outcome | None = None
+    delay: int | None = None  # seconds until SQS shows the message again
+    retried: bool = False
+
+
+_Ready = tuple[_Job, Provider | None]
+
+
+class _Recorder:
+    """Collects final states from every lane and writes them `every` at a time."""
+
+    def __init__(self, store: BatchCapableStore, faults: Faults, every: int) -> None:
+        self._store = store
+        self._faults = faults
+        self._every = every
+        self._lock = threading.Lock()
+        self._pending: list[Outcome] = []
+        self.sent = 0
+        self.failed = 0
+
+    def add(self, outcome: Outcome) -> None:
+        with self._lock:
+            self._pending.append(outcome)
+            if outcome.status == MessageStatus.SENT.value:
+                self.sent += 1
+            else:
+                self.failed += 1
+            if len(self._pending) < self._every:
+                return
+            ready, self._pending = self._pending, []
+        self._write(ready)
+
+    def flush(self) -> None:
+        with self._lock:
+            ready, self._pending = self._pending, []
+        if ready:
+            self._write(ready)
+
+    def _write(self, outcomes: list[Outcome]) -> None:
+        self._faults.at("before_record", "")
+        self._store.record_outcomes(outcomes)
+
+
 class DispatchService:
     def __init__(
         self,
@@ -93,7 +147,7 @@ class DispatchService:
         dead_letters: Queue | None = None,
         faults: Faults | None = None,
         clock: Callable[[], float] = time.time,
-        receive_wait_seconds: int = 1,
+        receive_wait_seconds: int | None = None,
     ) -> None:
         self._store = store
         self._queue = queue
@@ -102,7 +156,10 @@ class DispatchService:
         self._dead_letters = dead_letters
         self._faults = faults or NoFaults()
         self._clock = clock
-        self._wait = receive_wait_seconds
+        self._wait = (
+            settings.receive_wait_seconds if receive_wait_seconds is None else receive_wait_seconds
+        )
+        self._pool: ThreadPoolExecutor | None = None  # made on first concurrent batch, then kept
 
     def drain(self, remaining_ms: Callable[[], int]) -> DrainReport:
         report = DrainReport()
@@ -115,7 +172,6 @@ class DispatchService:
             if not batch:
                 break
             report.batches += 1
-            report.received += len(batch)
             self._process(batch, report, accounts, remaining_ms)
         if self._dead_letters is not None and remaining_ms() >= self._settings.drain_margin_ms:
             self._sweep_dead_letters(self._dead_letters, report)
@@ -126,22 +182,19 @@ class DispatchService:
         anything there a final state; the message stays for an operator to inspect or redrive."""
         outcomes = []
         for msg in dlq.receive(10, 0, self._settings.visibility_seconds):
-            job = _parse(msg)
-            if job is None:
-                continue
-            state = self._store.dispatch_state(job.account_id, job.message_id)
-            if state is None or state.has_result or state.status in FINAL:
-                continue
-            n = msg.receive_count
-            outcomes.append(
-                Outcome(
-                    job.account_id,
-                    job.message_id,
-                    "failed",
-                    utcnow(),
-                    error_message=DEAD_LETTERED.format(n=n),
+            for job in _parse(msg) or []:
+                state = self._store.dispatch_state(job.account_id, job.message_id)
+                if state is None or state.has_result or state.status in FINAL:
+                    continue
+                outcomes.append(
+                    Outcome(
+                        job.account_id,
+                        job.message_id,
+                        "failed",
+                        utcnow(),
+                        error_message=DEAD_LETTERED.format(n=msg.receive_count),
+                    )
                 )
-            )
         if outcomes:
             self._store.record_outcomes(outcomes)
             report.failed += len(outcomes)
@@ -155,52 +208,48 @@ class DispatchService:
         remaining_ms: Callable[[], int],
     ) -> None:
         jobs: list[_Job] = []
-        done: list[str] = []  # receipts to delete
         for msg in batch:
-            job = _parse(msg)
-            if job is None:
-                done.append(msg.receipt)  # unreadable: nothing could ever send it
-                continue
-            jobs.append(job)
+            jobs.extend(_parse(msg) or [])  # unreadable: nothing could ever send it; deleted
+        report.received += len(jobs)
         now = self._clock()
         held = self._store.claim(
             [j.claim for j in jobs], now=now, lease_until=now + self._settings.lease_seconds
         )
-        outcomes: list[tuple[_Job, Outcome]] = []
-        delays: dict[str, int] = {}
         for job in jobs:
             self._faults.at("after_claim", job.message_id)
+        # What became of each job: a final state (recorded as it comes), a delay before SQS
+        # shows its message again, or `pending` (someone else holds a live claim: let the
+        # visibility timeout run).
+        recorder = _Recorder(self._store, self._faults, self._settings.record_every)
+        delays: dict[str, int] = {}  # receipt -> the longest delay any of its jobs asked for
+        pending: set[str] = set()
+        ready: list[_Ready] = []
         for job in jobs:
-            if job.message_id not in held:
-                settled = self._settle(job, now)
-                if settled is not None:
-                    report.settled += 1
-                    if isinstance(settled, Outcome):
-                        outcomes.append((job, settled))  # deleted once recorded, below
-                    else:
-                        done.append(job.msg.receipt)
+            if job.message_id in held:
+                ready.append((job, None if job.test else self._provider(job, accounts)))
                 continue
-            if remaining_ms() < self._settings.drain_margin_ms:
-                # Out of time: hand it back untouched for the next run.
-                self._store.release(job.claim)
-                delays[job.msg.receipt] = 0
+            settled = self._settle(job, now)
+            if settled is None:
+                pending.add(job.msg.receipt)
                 continue
-            outcome = self._hand_off(job, accounts, delays, report)
-            if outcome is not None:
-                outcomes.append((job, outcome))
-        self._faults.at("before_record", "")
-        if outcomes:
-            self._store.record_outcomes([o for _, o in outcomes])
-        for job, outcome in outcomes:
-            if outcome.status == MessageStatus.SENT.value:
-                report.sent += 1
-            else:
-                report.failed += 1
-            if job.msg.receipt not in delays:  # a DLQ-bound message stays for SQS to move
-                done.append(job.msg.receipt)
+            report.settled += 1
+            if isinstance(settled, Outcome):
+                recorder.add(settled)
+        for job, result in self._send_all(ready, remaining_ms, recorder):
+            if result.delay is not None:
+                receipt = job.msg.receipt
+                delays[receipt] = max(delays.get(receipt, 0), result.delay)
+            report.retried += result.retried
+        recorder.flush()
+        report.sent += recorder.sent
+        report.failed += recorder.failed
+        # A message is done when every job it carries is final (recorded above, or already);
+        # one that is waiting for a retry, or bound for the DLQ, stays.
+        done = [m.receipt for m in batch if m.receipt not in delays and m.receipt not in pending]
         self._faults.at("before_delete", "")
         if done:
             self._queue.delete(done)
+        delays = {r: d for r, d in delays.items() if r not in pending}
         if delays:
             self._queue.delay(delays)
 
@@ -226,22 +275,57 @@ class DispatchService:
         chosen = next((p for p in config.providers if p.provider_id == job.provider_id), None)
         return chosen or config.default_provider
 
-    def _hand_off(
-        self,
-        job: _Job,
-        accounts: dict[str, AccountConfig | None],
-        delays: dict[str, int],
-        report: DrainReport,
-    ) -> Outcome | None:
-        def final(status: str, **kw: Any) -> Outcome:
-            return Outcome(job.account_id, job.message_id, status, utcnow(), **kw)
+    def _send_all(
+        self, ready: list[_Ready], remaining_ms: Callable[[], int], recorder: _Recorder
+    ) -> list[tuple[_Job, _Result]]:
+        lanes: dict[str, list[_Ready]] = {}
+        for job, provider in ready:
+            if provider is not None and provider.kind is ProviderKind.SES:
+                key = "ses:" + job.message_id  # stateless HTTPS calls: no ordering to keep
+            else:
+                key = "smtp:" + (provider.provider_id if provider else "")
+            lanes.setdefault(key, []).append((job, provider))
+        if len(lanes) <= 1 or self._settings.send_concurrency <= 1:
+            return [
+                r for lane in lanes.values() for r in self._run_lane(lane, remaining_ms, recorder)
+            ]
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(
+                self._settings.send_concurrency, thread_name_prefix="send"
+            )
+        futures = [
+            self._pool.submit(self._run_lane, lane, remaining_ms, recorder)
+            for lane in lanes.values()
+        ]
+        wait(futures)  # all settle before any error propagates: nothing keeps running behind
+        return [r for f in futures for r in f.result()]
 
-        if not self._store.begin_handoff(job.claim, at=utcnow()):
-            return None  # the claim was lost to a sweep; whoever holds it now decides
+    def _run_lane(
+        self, lane: list[_Ready], remaining_ms: Callable[[], int], recorder: _Recorder
+    ) -> list[tuple[_Job, _Result]]:
+        results = []
+        for job, provider in lane:
+            if remaining_ms() < self._settings.drain_margin_ms:
+                # Out of time (a slow provider ate it): hand it back untouched for the next run.
+                self._store.release(job.claim)
+                results.append((job, _Result(delay=0)))
+                continue
+            result = self._hand_off(job, provider)
+            if result.outcome is not None:
+                recorder.add(result.outcome)
+            results.append((job, result))
+        return results
+
+    def _hand_off(self, job: _Job, provider: Provider | None) -> _Result:
+        def final(status: str, **kw: Any) -> _Result:
+            return _Result(Outcome(job.account_id, job.message_id, status, utcnow(), **kw))
+
+        lease = self._clock() + self._settings.lease_seconds  # the hand-off gets a full lease
+        if not self._store.begin_handoff(job.claim, at=utcnow(), lease_until=lease):
+            return _Result()  # the claim was lost to a sweep; whoever holds it now decides
         self._faults.at("in_handoff", job.message_id)
         if job.test:
             return final("sent", note=TEST_KEY_NOTE)
-        provider = self._provider(job, accounts)
         if provider is None:
             return final("failed", error_message="the account has no provider any more")
         f = job.fields
@@ -270,14 +354,18 @@ class DispatchService:
             attempts = job.msg.receive_count
             if attempts >= self._settings.max_receives:
                 # Final here; SQS moves the message to the DLQ on its next receive.
-                delays[job.msg.receipt] = 0
-                return final(
-                    "failed", error_message=f"gave up after {attempts} attempts: {exc.reason}"
+                return _Result(
+                    Outcome(
+                        job.account_id,
+                        job.message_id,
+                        "failed",
+                        utcnow(),
+                        error_message=f"gave up after {attempts} attempts: {exc.reason}",
+                    ),
+                    delay=0,
                 )
             self._store.release(job.claim)
-            delays[job.msg.receipt] = self._backoff(attempts)
-            report.retried += 1
-            return None
+            return _Result(delay=self._backoff(attempts), retried=True)
         self._faults.at("after_send", job.message_id)
         note = None
         if receipt.refused:
@@ -291,17 +379,22 @@ class DispatchService:
         return int(min(s.backoff_base_seconds * 2 ** max(attempts - 1, 0), s.backoff_max_seconds))
 
 
-def _parse(msg: QueuedMessage) -> _Job | None:
+def _parse(msg: QueuedMessage) -> list[_Job] | None:
+    """The jobs a queue message carries: a pack (version 2), or a single message (version 1)."""
     try:
         data = json.loads(msg.body)
-        return _Job(
-            msg=msg,
-            account_id=data["account_id"],
-            message_id=data["message_id"],
-            provider_id=data.get("provider_id"),
-            test=bool(data.get("test")),
-            fields=data["message"],
-        )
+        entries = data.get("messages", [data])
+        return [
+            _Job(
+                msg=msg,
+                account_id=data["account_id"],
+                message_id=entry["message_id"],
+                provider_id=data.get("provider_id"),
+                test=bool(data.get("test")),
+                fields=entry["message"],
+            )
+            for entry in entries
+        ]
     except (ValueError, KeyError, TypeError):
         logger.error("unreadable queue message dropped", extra={"body": msg.body[:500]})
         return None

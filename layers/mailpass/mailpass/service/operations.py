@@ -37,6 +37,7 @@ class QueueOperations:
         """Move dead letters back. A message whose hand-off was interrupted may already have
         been delivered: it stays unless `include_unknown`, since redriving it risks a duplicate."""
         report = RedriveReport()
+        kept: dict[str, int] = {}
         seen = 0
         while seen < limit:
             batch = self._dlq.receive(10, 0, 60)
@@ -47,22 +48,38 @@ class QueueOperations:
             done: list[str] = []
             for n, msg in enumerate(batch):
                 data = json.loads(msg.body)
-                account_id, message_id = data["account_id"], data["message_id"]
-                reason = self._store.failure_reason(account_id, message_id)
-                if reason is None:  # sent after all, or gone: nothing to redrive
-                    report.dropped_not_failed.append(message_id)
+                account_id = data["account_id"]
+                members = [e["message_id"] for e in data.get("messages", [data])]
+                requeued: list[str] = []
+                unknown: list[str] = []
+                for message_id in members:
+                    reason = self._store.failure_reason(account_id, message_id)
+                    if reason is None:  # sent after all, or gone: nothing to redrive
+                        report.dropped_not_failed.append(message_id)
+                    elif reason == INTERRUPTED and not include_unknown:
+                        unknown.append(message_id)
+                    elif self._store.requeue(account_id, message_id):
+                        requeued.append(message_id)
+                report.redriven += requeued
+                report.skipped_unknown += unknown
+                if requeued:
+                    back[str(n)] = _only(data, set(requeued))
+                if unknown:  # it stays, for a later --include-unknown
+                    kept[msg.receipt] = 0
+                else:
                     done.append(msg.receipt)
-                    continue
-                if reason == INTERRUPTED and not include_unknown:
-                    report.skipped_unknown.append(message_id)
-                    continue
-                if not self._store.requeue(account_id, message_id):
-                    continue
-                back[str(n)] = msg.body
-                done.append(msg.receipt)
-                report.redriven.append(message_id)
             failed = self._queue.send_batch(back)
             if failed:
                 raise RuntimeError(f"could not requeue {len(failed)} messages: {failed}")
             self._dlq.delete(done)
+        if kept:  # visible again at once, not after this receive's timeout
+            self._dlq.delay(kept)
         return report
+
+
+def _only(data: dict[str, Any], message_ids: set[str]) -> str:
+    """The queue body again, carrying just these messages."""
+    if "messages" not in data:
+        return json.dumps(data, ensure_ascii=False)
+    kept = [e for e in data["messages"] if e["message_id"] in message_ids]
+    return json.dumps({**data, "messages": kept}, ensure_ascii=False)
