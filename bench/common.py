@@ -101,29 +101,52 @@ def p90(xs: list[float]) -> float:
 
 @dataclass(frozen=True)
 class Row:
-    """One line of the report. A row without a target is there for information."""
+    """One line of the report. With a baseline, the target bounds ours/baseline; without one, it
+    bounds the value itself. `higher` flips the bound (throughput). No target: information."""
 
     name: str
     ours_ms: float
     baseline_ms: float | None = None
     target: float | None = None
+    unit: str = "ms"
+    higher: bool = False
 
     @property
     def ratio(self) -> float | None:
         return None if self.baseline_ms is None else self.ours_ms / self.baseline_ms
 
     @property
+    def judged(self) -> float | None:
+        """The number the target applies to."""
+        return self.ours_ms if self.baseline_ms is None else self.ratio
+
+    @property
     def passed(self) -> bool | None:
-        ratio = self.ratio
-        return None if self.target is None or ratio is None else ratio <= self.target
+        value = self.judged
+        if self.target is None or value is None:
+            return None
+        return value >= self.target if self.higher else value <= self.target
+
+    def value(self, v: float | None) -> str:
+        if v is None:
+            return "-"
+        digits = 3 if self.unit.endswith("/msg") else 1
+        return f"{v:.{digits}f} {self.unit}"
+
+    def bound(self) -> str:
+        if self.target is None:
+            return "-"
+        return f"{'>=' if self.higher else '<='} {self.target:.2f}"
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
-            "ours_ms": round(self.ours_ms, 3),
-            "baseline_ms": None if self.baseline_ms is None else round(self.baseline_ms, 3),
+            "unit": self.unit,
+            "ours": round(self.ours_ms, 4),
+            "baseline": None if self.baseline_ms is None else round(self.baseline_ms, 4),
             "ratio": None if self.ratio is None else round(self.ratio, 4),
             "target": self.target,
+            "higher_is_better": self.higher,
             "passed": self.passed,
         }
 

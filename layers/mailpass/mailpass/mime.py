@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
+import binascii
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from email.charset import QP, Charset
 from email.header import Header
-from email.message import Message
-from email.mime.multipart import MIMEMultipart
-from email.mime.nonmultipart import MIMENonMultipart
-from email.policy import compat32
 from email.utils import format_datetime, formataddr
-
-# CRLF on the wire, as SMTP and SES's raw format want.
-_WIRE = compat32.clone(linesep="\r\n")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,41 +34,77 @@ class OutgoingMessage:
     raw: bytes
 
 
-def _body(text: str, subtype: str) -> MIMENonMultipart:
-    # Short-lined ASCII goes as is (7bit); anything else quoted-printable UTF-8, which stays
-    # readable and, unlike base64, does not grow mostly-ASCII HTML by a third.
-    if text.isascii() and all(len(line) <= 998 for line in text.splitlines()):
-        charset = Charset("us-ascii")
-    else:
-        charset = Charset("utf-8")
-        charset.body_encoding = QP
-    part = MIMENonMultipart("text", subtype, charset=str(charset))
-    part.set_payload(text, charset)
-    del part["MIME-Version"]  # said once, on the message itself
-    return part
+def _body(text: str) -> tuple[bytes, bytes]:
+    """(headers, encoded body) of one text part. Short-lined ASCII goes as is (7bit); anything
+    else quoted-printable UTF-8, which stays readable and, unlike base64, does not grow
+    mostly-ASCII HTML by a third."""
+    lf = text.replace("\r\n", "\n").replace("\r", "\n")
+    if lf.isascii() and all(len(line) <= 998 for line in lf.split("\n")):
+        return b'charset="us-ascii"\r\nContent-Transfer-Encoding: 7bit', lf.replace(
+            "\n", "\r\n"
+        ).encode("ascii")
+    # binascii's QP is C; given LF-only text its every line break, hard or soft, is LF.
+    encoded = binascii.b2a_qp(lf.encode("utf-8"), istext=True).replace(b"\n", b"\r\n")
+    return b'charset="utf-8"\r\nContent-Transfer-Encoding: quoted-printable', encoded
+
+
+def _part(text: str, subtype: str) -> bytes:
+    head, body = _body(text)
+    return b"Content-Type: text/" + subtype.encode() + b"; " + head + b"\r\n\r\n" + body
+
+
+def _header(name: str, value: str) -> str:
+    """One header line, folded where it is long; RFC 2047 encoded unless it is ASCII."""
+    if value.isascii() and len(name) + 2 + len(value) <= 78:
+        return f"{name}: {value}"
+    words = value.split(" ")
+    if not value.isascii() or max(len(w) for w in words) > 900:
+        return f"{name}: " + Header(value, "utf-8", header_name=name).encode(linesep="\r\n")
+    lines, line = [], f"{name}:"
+    for word in words:
+        if len(line) + 1 + len(word) > 78 and line != f"{name}:":
+            lines.append(line)
+            line = ""
+        line += " " + word
+    lines.append(line)
+    return "\r\n".join(lines)
 
 
 def build_message(c: Composition) -> bytes:
-    # The compat32 API with headers encoded here (RFC 2047 via email.header) is about four times
-    # faster than EmailMessage, whose header parser runs on every header set and written.
-    msg: Message
-    if c.text is not None and c.html is not None:
-        msg = MIMEMultipart(
-            "alternative", _subparts=[_body(c.text, "plain"), _body(c.html, "html")]
-        )
-    elif c.html is not None:
-        msg = _body(c.html, "html")
-    else:
-        msg = _body(c.text or "", "plain")
-    if "MIME-Version" not in msg:
-        msg["MIME-Version"] = "1.0"
-    msg["Message-ID"] = c.message_id
-    msg["Date"] = format_datetime(c.date)
-    msg["From"] = formataddr((c.from_name or "", c.from_email), charset="utf-8")
-    msg["To"] = c.to
+    # Written directly rather than through email.generator, which costs ~0.4 ms a message
+    # (most of it folding headers we have already encoded); tests parse it back with `email`.
+    headers = [
+        "MIME-Version: 1.0",
+        f"Message-ID: {c.message_id}",
+        f"Date: {format_datetime(c.date)}",
+        _header("From", formataddr((c.from_name or "", c.from_email), charset="utf-8")),
+        _header("To", c.to),
+    ]
     if c.cc:
-        msg["Cc"] = ", ".join(c.cc)
+        headers.append(_header("Cc", ", ".join(c.cc)))
     if c.reply_to:
-        msg["Reply-To"] = c.reply_to
-    msg["Subject"] = c.subject if c.subject.isascii() else Header(c.subject, "utf-8")  # type: ignore[assignment]
-    return msg.as_bytes(policy=_WIRE)
+        headers.append(_header("Reply-To", c.reply_to))
+    headers.append(_header("Subject", c.subject))
+    head = "\r\n".join(headers).encode("ascii", "surrogateescape")
+    if c.text is not None and c.html is not None:
+        boundary = "=_mp_" + secrets.token_hex(12)  # hex cannot occur in QP or 7bit lines
+        b = boundary.encode()
+        return (
+            head
+            + b'\r\nContent-Type: multipart/alternative; boundary="'
+            + b
+            + b'"\r\n\r\n--'
+            + b
+            + b"\r\n"
+            + _part(c.text, "plain")
+            + b"\r\n--"
+            + b
+            + b"\r\n"
+            + _part(c.html, "html")
+            + b"\r\n--"
+            + b
+            + b"--\r\n"
+        )
+    if c.html is not None:
+        return head + b"\r\n" + _part(c.html, "html")
+    return head + b"\r\n" + _part(c.text or "", "plain")

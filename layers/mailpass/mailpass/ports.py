@@ -89,9 +89,10 @@ class Queue(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
-class Claim:
-    account_id: str
-    message_id: str
+class PackClaim:
+    """A dispatcher's hold on one queue message (a pack of up to ten queued messages)."""
+
+    pack_id: str
     token: str
 
 
@@ -109,10 +110,9 @@ class Outcome:
 
 
 @dataclass(frozen=True, slots=True)
-class DispatchState:
-    status: str
+class PackState:
+    state: str  # claimed | sending | queued (released for a retry)
     lease_until: float
-    has_result: bool
 
 
 class BatchStore(Protocol):
@@ -124,19 +124,22 @@ class BatchStore(Protocol):
         """Batched writes; returns the records that could not be stored."""
         ...
 
-    def claim(self, claims: list[Claim], *, now: float, lease_until: float) -> set[str]:
-        """Conditionally claim queued (or lease-expired, never handed-off) messages in one
-        request where possible; returns the message ids now held."""
+    def claim_packs(self, claims: list[PackClaim], *, now: float, lease_until: float) -> set[str]:
+        """Conditionally claim new, released or lease-expired (never handed-off) packs, in one
+        request where possible; returns the pack ids now held."""
         ...
 
-    def begin_handoff(self, claim: Claim, *, at: datetime, lease_until: float) -> bool: ...
-    def release(self, claim: Claim) -> None: ...
+    def begin_pack(self, claim: PackClaim, *, lease_until: float) -> bool:
+        """claimed -> sending, if the claim is still ours: from here delivery may happen."""
+        ...
+
+    def release_pack(self, claim: PackClaim) -> None: ...
+    def pack_state(self, pack_id: str) -> PackState | None: ...
     def record_outcomes(self, outcomes: list[Outcome]) -> None: ...
-    def dispatch_state(self, account_id: str, message_id: str) -> DispatchState | None: ...
-    def failure_reason(self, account_id: str, message_id: str) -> str | None:
-        """Why a queued message failed; None when it has not failed."""
+    def results(self, account_id: str, message_ids: list[str]) -> dict[str, Outcome]:
+        """The final states recorded so far, by message id."""
         ...
 
-    def requeue(self, account_id: str, message_id: str) -> bool:
-        """Operator redrive: a failed queued message back to `queued`."""
+    def requeue(self, account_id: str, message_ids: list[str], pack_id: str) -> bool:
+        """Operator redrive: these failed messages back to queued, and their pack claimable."""
         ...

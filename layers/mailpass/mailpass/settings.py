@@ -36,11 +36,10 @@ class Settings(BaseSettings):
     # The dispatcher stops taking new messages when less than this is left of its invocation.
     drain_margin_ms: int = 20_000
     max_queued_message_bytes: int = 250 * 1024
-    # Messages per SQS message (see service/batch.py); 1 turns packing off.
-    queue_pack_size: int = Field(default=10, ge=1, le=10)
-    # Final states are written this many at a time (BatchWriteItem takes 25): fewer requests,
-    # against how many sends a crash between send and record leaves with an unknown outcome.
-    record_every: int = Field(default=10, ge=1, le=25)
+    # Messages per SQS message (see service/batch.py); 1 turns packing off. The pack is the unit
+    # of dispatch bookkeeping (two writes a pack) and, so, the most a crash can leave with an
+    # unknown outcome. 25: one BatchWriteItem records a whole pack.
+    queue_pack_size: int = Field(default=25, ge=1, le=25)
     # Long polling, so an empty receive really means empty (short polls sample some servers).
     receive_wait_seconds: int = Field(default=1, ge=0, le=20)
     # Hand-offs in flight at once in one drain: each SMTP provider is one lane over its pooled

@@ -6,11 +6,15 @@ ACCOUNT#<account>           CFG#ACCOUNT           account, with its default prov
 ACCOUNT#<account>           CFG#PROVIDER#<id>     provider (one Query reads account + providers)
 ACCOUNT#<account>           KEY#<key id>          key listing entry (prefix only, no hash use)
 MSG#<account>#<message id>  MSG                   message (account in the key: no cross reads)
+MSG#<account>#<message id>  RESULT                a queued message's final state (batched writes)
 MSG#<account>#<message id>  EVENT#<ts>#<id>       tracking / delivery event
+PACK#<pack id>              PACK                  a queue message's dispatch state: claim, lease
+COUNTER#queue_id            COUNTER               the service-wide queue id sequence
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from datetime import datetime
@@ -30,7 +34,7 @@ from mailpass.models import (
     utcnow,
 )
 from mailpass.observability import logger
-from mailpass.ports import AccountConfig, Claim, DispatchState, Outcome
+from mailpass.ports import AccountConfig, Outcome, PackClaim, PackState
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -502,13 +506,7 @@ class DynamoStore:
         left = self._batch_write([{"PutRequest": {"Item": _message_item(r)}} for r in records])
         return [by_key[req["PutRequest"]["Item"]["pk"]["S"]] for req in left]
 
-    def claim(self, claims: list[Claim], *, now: float, lease_until: float) -> set[str]:
-        held: set[str] = set()
-        for i in range(0, len(claims), 100):  # a transaction's limit
-            held |= self._claim(claims[i : i + 100], now, lease_until)
-        return held
-
-    def _claim(self, claims: list[Claim], now: float, lease_until: float) -> set[str]:
+    def claim_packs(self, claims: list[PackClaim], *, now: float, lease_until: float) -> set[str]:
         pending = list(claims)
         for _ in range(3):
             if not pending:
@@ -517,7 +515,7 @@ class DynamoStore:
                 self._db.transact_write_items(
                     TransactItems=[self._claim_update(c, now, lease_until) for c in pending]
                 )
-                return {c.message_id for c in pending}
+                return {c.pack_id for c in pending}
             except self._db.exceptions.TransactionCanceledException as exc:
                 reasons = exc.response.get("CancellationReasons", [])
                 # Those whose condition failed are someone else's (or done); retry the rest.
@@ -528,40 +526,42 @@ class DynamoStore:
                 ]
         return set()
 
-    def _claim_update(self, c: Claim, now: float, lease_until: float) -> Any:
+    def _claim_update(self, c: PackClaim, now: float, lease_until: float) -> Any:
         return {
             "Update": {
                 "TableName": self._table,
-                "Key": {"pk": _s(message_pk(c.account_id, c.message_id)), "sk": _s("MSG")},
-                # Queued, or claimed by a dispatcher that died before the hand-off began.
-                "ConditionExpression": "#s = :queued OR (#s = :claimed AND lease_until < :now)",
-                "UpdateExpression": "SET #s = :claimed, claim_token = :tok, lease_until = :lease "
-                "ADD attempts :one",
-                "ExpressionAttributeNames": {"#s": "status"},
+                "Key": {"pk": _s(f"PACK#{c.pack_id}"), "sk": _s("PACK")},
+                # New, released, or claimed by a dispatcher that died before its hand-off.
+                "ConditionExpression": "attribute_not_exists(pk) OR #s = :queued "
+                "OR (#s = :claimed AND lease_until < :now)",
+                "UpdateExpression": "SET #s = :claimed, claim_token = :tok, lease_until = :lease, "
+                "expires_at = :ttl ADD attempts :one",
+                "ExpressionAttributeNames": {"#s": "state"},
                 "ExpressionAttributeValues": {
-                    ":queued": _s(MessageStatus.QUEUED.value),
-                    ":claimed": _s(MessageStatus.CLAIMED.value),
+                    ":queued": _s("queued"),
+                    ":claimed": _s("claimed"),
                     ":now": {"N": repr(now)},
                     ":tok": _s(c.token),
                     ":lease": {"N": repr(lease_until)},
                     ":one": {"N": "1"},
+                    # SQS keeps a message 14 days at most; the pack's state need not outlive it.
+                    ":ttl": {"N": str(int(now) + 15 * 86400)},
                 },
             }
         }
 
-    def begin_handoff(self, claim: Claim, *, at: datetime, lease_until: float) -> bool:
+    def begin_pack(self, claim: PackClaim, *, lease_until: float) -> bool:
         try:
             self._db.update_item(
                 TableName=self._table,
-                Key={"pk": _s(message_pk(claim.account_id, claim.message_id)), "sk": _s("MSG")},
-                UpdateExpression="SET #s = :sending, handoff_at = :at, lease_until = :lease",
+                Key={"pk": _s(f"PACK#{claim.pack_id}"), "sk": _s("PACK")},
+                UpdateExpression="SET #s = :sending, lease_until = :lease",
                 ConditionExpression="#s = :claimed AND claim_token = :tok",
-                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeNames={"#s": "state"},
                 ExpressionAttributeValues={
-                    ":sending": _s(MessageStatus.SENDING.value),
-                    ":claimed": _s(MessageStatus.CLAIMED.value),
+                    ":sending": _s("sending"),
+                    ":claimed": _s("claimed"),
                     ":tok": _s(claim.token),
-                    ":at": _s(at.isoformat()),
                     ":lease": {"N": repr(lease_until)},
                 },
             )
@@ -569,21 +569,62 @@ class DynamoStore:
             return False
         return True
 
-    def release(self, claim: Claim) -> None:
-        try:
+    def release_pack(self, claim: PackClaim) -> None:
+        # If the condition fails someone else holds it now, and they decide.
+        with contextlib.suppress(self._db.exceptions.ConditionalCheckFailedException):
             self._db.update_item(
                 TableName=self._table,
-                Key={"pk": _s(message_pk(claim.account_id, claim.message_id)), "sk": _s("MSG")},
-                UpdateExpression="SET #s = :queued REMOVE claim_token, handoff_at",
+                Key={"pk": _s(f"PACK#{claim.pack_id}"), "sk": _s("PACK")},
+                UpdateExpression="SET #s = :queued REMOVE claim_token",
                 ConditionExpression="claim_token = :tok",
-                ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={
-                    ":queued": _s(MessageStatus.QUEUED.value),
-                    ":tok": _s(claim.token),
-                },
+                ExpressionAttributeNames={"#s": "state"},
+                ExpressionAttributeValues={":queued": _s("queued"), ":tok": _s(claim.token)},
             )
-        except self._db.exceptions.ConditionalCheckFailedException:
-            logger.warning("claim lost before release", extra={"message_id": claim.message_id})
+
+    def pack_state(self, pack_id: str) -> PackState | None:
+        out = self._db.get_item(
+            TableName=self._table,
+            Key={"pk": _s(f"PACK#{pack_id}"), "sk": _s("PACK")},
+            ConsistentRead=True,
+        )
+        if "Item" not in out:
+            return None
+        d = from_item(out["Item"])
+        return PackState(state=d["state"], lease_until=float(d.get("lease_until", 0)))
+
+    def results(self, account_id: str, message_ids: list[str]) -> dict[str, Outcome]:
+        keys = [
+            {"pk": _s(message_pk(account_id, mid)), "sk": _s("RESULT")}
+            for mid in dict.fromkeys(message_ids)
+        ]
+        found: dict[str, Outcome] = {}
+        prefix = len(message_pk(account_id, ""))
+        for i in range(0, len(keys), 100):
+            pending: dict[str, Any] = {
+                self._table: {"Keys": keys[i : i + 100], "ConsistentRead": True}
+            }
+            for attempt in range(6):
+                db: Any = self._db
+                out = db.batch_get_item(RequestItems=pending)
+                for raw in out.get("Responses", {}).get(self._table, []):
+                    d = from_item(raw)
+                    mid = d["pk"][prefix:]
+                    found[mid] = Outcome(
+                        account_id,
+                        mid,
+                        d["status"],
+                        _dt(d.get("at")) or utcnow(),
+                        error_message=d.get("error_message"),
+                        note=d.get("note"),
+                        provider_message_id=d.get("provider_message_id"),
+                    )
+                pending = out.get("UnprocessedKeys") or {}
+                if not pending:
+                    break
+                time.sleep(min(0.05 * 2**attempt, 1.0))
+            else:
+                raise RuntimeError("results could not be read")
+        return found
 
     def record_outcomes(self, outcomes: list[Outcome]) -> None:
         requests = [
@@ -608,62 +649,32 @@ class DynamoStore:
         if left:
             raise RuntimeError(f"{len(left)} outcomes could not be written")
 
-    def dispatch_state(self, account_id: str, message_id: str) -> DispatchState | None:
-        out = self._db.query(
-            TableName=self._table,
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": _s(message_pk(account_id, message_id))},
-            ProjectionExpression="sk, #s, lease_until",
-            ExpressionAttributeNames={"#s": "status"},
-            ConsistentRead=True,
+    def requeue(self, account_id: str, message_ids: list[str], pack_id: str) -> bool:
+        items: list[Any] = [
+            {
+                "Delete": {
+                    "TableName": self._table,
+                    "Key": {"pk": _s(message_pk(account_id, mid)), "sk": _s("RESULT")},
+                    "ConditionExpression": "#s = :failed",
+                    "ExpressionAttributeNames": {"#s": "status"},
+                    "ExpressionAttributeValues": {":failed": _s("failed")},
+                }
+            }
+            for mid in message_ids
+        ]
+        items.append(
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": {"pk": _s(f"PACK#{pack_id}"), "sk": _s("PACK")},
+                    "UpdateExpression": "SET #s = :queued REMOVE claim_token, lease_until",
+                    "ExpressionAttributeNames": {"#s": "state"},
+                    "ExpressionAttributeValues": {":queued": _s("queued")},
+                }
+            }
         )
-        found = {i["sk"]["S"]: from_item(i) for i in out.get("Items", [])}
-        if "MSG" not in found:
-            return None
-        msg = found["MSG"]
-        return DispatchState(
-            status=msg["status"],
-            lease_until=float(msg.get("lease_until", 0)),
-            has_result="RESULT" in found,
-        )
-
-    def failure_reason(self, account_id: str, message_id: str) -> str | None:
-        out = self._db.get_item(
-            TableName=self._table,
-            Key={"pk": _s(message_pk(account_id, message_id)), "sk": _s("RESULT")},
-            ConsistentRead=True,
-        )
-        result = from_item(out["Item"]) if "Item" in out else None
-        if result is None or result.get("status") != MessageStatus.FAILED.value:
-            return None
-        return str(result.get("error_message") or "failed")
-
-    def requeue(self, account_id: str, message_id: str) -> bool:
-        pk = _s(message_pk(account_id, message_id))
         try:
-            self._db.transact_write_items(
-                TransactItems=[
-                    {
-                        "Delete": {
-                            "TableName": self._table,
-                            "Key": {"pk": pk, "sk": _s("RESULT")},
-                            "ConditionExpression": "#s = :failed",
-                            "ExpressionAttributeNames": {"#s": "status"},
-                            "ExpressionAttributeValues": {":failed": _s("failed")},
-                        }
-                    },
-                    {
-                        "Update": {
-                            "TableName": self._table,
-                            "Key": {"pk": pk, "sk": _s("MSG")},
-                            "UpdateExpression": "SET #s = :queued "
-                            "REMOVE claim_token, handoff_at, lease_until",
-                            "ExpressionAttributeNames": {"#s": "status"},
-                            "ExpressionAttributeValues": {":queued": _s("queued")},
-                        }
-                    },
-                ]
-            )
+            self._db.transact_write_items(TransactItems=items)
         except self._db.exceptions.TransactionCanceledException:
             return False
         return True

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from pydantic import ValidationError
 
 from mailpass.errors import NoSmtpProvider
-from mailpass.ids import new_message_id
+from mailpass.ids import new_id, new_message_id
 from mailpass.models import MessageRecord, MessageStatus, Principal, utcnow
 from mailpass.ports import BatchStore, Outcome, Queue, Store
 from mailpass.schemas import BatchRequest, MessageFields
@@ -200,7 +200,8 @@ class BatchService:
         size = 0
 
         def close() -> None:
-            body = head + ',"messages":[' + ",".join(e for _, e in members) + "]}"
+            pack = json.dumps(new_id("pack"))
+            body = f'{head},"pack_id":{pack},"messages":[' + ",".join(e for _, e in members) + "]}"
             packs.append((body, [i for i, _ in members]))
 
         for index, entry in entries:

@@ -1,31 +1,38 @@
 """The dispatcher: drains the send queue, and never sends a message twice.
 
-Per received batch (up to 10 SQS messages):
-  1. claim    one TransactWriteItems: queued -> claimed (token, lease). A claim whose dispatcher
-              died before step 2 expires with its lease and the message is claimed again: it
-              provably never reached the provider.
-  2. hand-off per message: claimed -> sending (conditional on the token), then the provider.
-              Transient refusals (4xx, timeouts, refused connections) release the claim and
-              back off; permanent ones (5xx, rejected address) are final. Each SMTP provider is
-              one lane, sent in order over its pooled connection; SES calls are independent, so
-              each is its own lane. Lanes run concurrently up to `send_concurrency`.
-  3. record   final states as RESULT items, in BatchWriteItems of `record_every` as they come:
-              a crash between a send and its record leaves at most that many unknown.
-  4. delete   one DeleteMessageBatch.
-Queue messages are packs of up to ten (service/batch.py); a pack is deleted once every message
-it carries is final, and otherwise comes back for the ones that are not.
-SQS redelivery is the sweep: a redelivered message that cannot be claimed is settled by its
-state. Done: drop it. `sending` past its lease: the hand-off was interrupted, so delivery is
-unknown; it is not resent blindly but failed with a reason that says so."""
+A queue message is a pack of up to 25 queued messages of one account (service/batch.py), and
+the pack is the unit of dispatch state (its PACK item), so the bookkeeping costs a few requests
+per pack rather than per message. Per received batch (up to 10 packs):
+  1. claim    one TransactWriteItems: each pack new/queued -> claimed (token, lease). A claim
+              whose dispatcher died before step 2 expires with its lease and the pack is
+              claimed again: none of it reached a provider.
+  2. hand-off per pack: claimed -> sending (conditional on the token), then its messages go to
+              the provider in order. Transient refusals (4xx, timeouts, refused connections)
+              leave the message for a retry of the pack, with backoff; permanent ones (5xx,
+              rejected address) are final.
+  3. record   the pack's final states as RESULT items in one BatchWriteItem.
+  4. delete   one DeleteMessageBatch for the finished packs; the others come back, after their
+              backoff, for the messages without a final state.
+Packs of one SMTP provider go out one after another over its pooled connection; packs for SES,
+and for other providers, run alongside, up to `send_concurrency` at a time.
+
+SQS redelivery is the sweep. A redelivered pack that cannot be claimed is settled by its state:
+all final, drop it; `sending` past its lease, its hand-off was interrupted, so whatever in it has
+no final state may have been delivered and is not resent blindly: it is failed with a reason
+that says so. A pack's first send waits until the previous pack's final states are stored, so a
+crash leaves at most one pack (25 messages) with an unknown outcome.
+
+Two things run beside the sends, off their critical path: the next batch's receive and claim
+(a claimed pack that was never started is safe to retry), and the previous pack's record,
+which overlaps this pack's hand-off mark."""
 
 from __future__ import annotations
 
 import json
-import threading
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -33,16 +40,11 @@ from mailpass.errors import ProviderError
 from mailpass.mime import Composition, OutgoingMessage, build_message
 from mailpass.models import MessageStatus, Provider, ProviderKind, utcnow
 from mailpass.observability import logger
-from mailpass.ports import AccountConfig, Claim, Outcome, Queue, QueuedMessage, SenderFactory
+from mailpass.ports import AccountConfig, Outcome, PackClaim, Queue, QueuedMessage, SenderFactory
 from mailpass.service.batch import BatchCapableStore
 from mailpass.service.send import TEST_KEY_NOTE
 from mailpass.settings import Settings
 
-FINAL = {s.value for s in MessageStatus} - {
-    MessageStatus.QUEUED.value,
-    MessageStatus.CLAIMED.value,
-    MessageStatus.SENDING.value,
-}
 DEAD_LETTERED = "moved to the dead-letter queue after {n} deliveries; an operator can redrive it"
 INTERRUPTED = (
     "the dispatcher stopped during the hand-off to the provider, so delivery is unknown; "
@@ -76,64 +78,46 @@ class DrainReport:
 
 
 @dataclass
-class _Job:
+class _Pack:
     msg: QueuedMessage
+    pack_id: str
     account_id: str
-    message_id: str
     provider_id: str | None
     test: bool
-    fields: dict[str, Any]
-    claim: Claim = field(init=False)
+    members: list[tuple[str, dict[str, Any]]]  # (message id, validated fields), in order
+    claim: PackClaim = field(init=False)
 
     def __post_init__(self) -> None:
-        self.claim = Claim(self.account_id, self.message_id, uuid.uuid4().hex)
+        self.claim = PackClaim(self.pack_id, uuid.uuid4().hex)
+
+    @property
+    def message_ids(self) -> list[str]:
+        return [mid for mid, _ in self.members]
+
+
+@dataclass
+class _Done:
+    """What became of one pack: final states to count, and whether the queue message goes
+    (delete), comes back after `delay` seconds, or is left alone (someone else holds it)."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+    delay: int | None = None
+    leave: bool = False
+    retried: int = 0
+
+
+_Ready = tuple[_Pack, Provider | None]
 
 
 @dataclass(frozen=True, slots=True)
-class _Result:
-    """What one hand-off decided; gathered on the calling thread."""
+class _Fetched:
+    """One receive, parsed and claimed."""
 
-    outcome: Outcome | None = None
-    delay: int | None = None  # seconds until SQS shows the message again
-    retried: bool = False
-
-
-_Ready = tuple[_Job, Provider | None]
-
-
-class _Recorder:
-    """Collects final states from every lane and writes them `every` at a time."""
-
-    def __init__(self, store: BatchCapableStore, faults: Faults, every: int) -> None:
-        self._store = store
-        self._faults = faults
-        self._every = every
-        self._lock = threading.Lock()
-        self._pending: list[Outcome] = []
-        self.sent = 0
-        self.failed = 0
-
-    def add(self, outcome: Outcome) -> None:
-        with self._lock:
-            self._pending.append(outcome)
-            if outcome.status == MessageStatus.SENT.value:
-                self.sent += 1
-            else:
-                self.failed += 1
-            if len(self._pending) < self._every:
-                return
-            ready, self._pending = self._pending, []
-        self._write(ready)
-
-    def flush(self) -> None:
-        with self._lock:
-            ready, self._pending = self._pending, []
-        if ready:
-            self._write(ready)
-
-    def _write(self, outcomes: list[Outcome]) -> None:
-        self._faults.at("before_record", "")
-        self._store.record_outcomes(outcomes)
+    batch: list[QueuedMessage]
+    packs: list[_Pack]
+    unreadable: list[str]  # receipts
+    held: set[str]  # pack ids
+    now: float
 
 
 class DispatchService:
@@ -159,42 +143,90 @@ class DispatchService:
         self._wait = (
             settings.receive_wait_seconds if receive_wait_seconds is None else receive_wait_seconds
         )
-        self._pool: ThreadPoolExecutor | None = None  # made on first concurrent batch, then kept
+        # Made on first use, then kept for the life of the process.
+        self._pool: ThreadPoolExecutor | None = None  # concurrent lanes
+        self._ahead: ThreadPoolExecutor | None = None  # the next batch's receive and claim
+        self._records: ThreadPoolExecutor | None = None  # final states, behind the sends
 
     def drain(self, remaining_ms: Callable[[], int]) -> DrainReport:
         report = DrainReport()
         accounts: dict[str, AccountConfig | None] = {}
+        margin = self._settings.drain_margin_ms
+        ahead: Future[_Fetched] | None = None
         while True:
-            if remaining_ms() < self._settings.drain_margin_ms:
+            if remaining_ms() < margin:
                 report.stopped_for_time = True
                 break
-            batch = self._queue.receive(10, self._wait, self._settings.visibility_seconds)
-            if not batch:
+            fetched = ahead.result() if ahead is not None else self._fetch()
+            ahead = None
+            if not fetched.batch:
                 break
             report.batches += 1
-            self._process(batch, report, accounts, remaining_ms)
-        if self._dead_letters is not None and remaining_ms() >= self._settings.drain_margin_ms:
+            # Receive and claim the next batch while this one goes out. Claimed and not yet
+            # handed off, a pack is safe to retry, so nothing is risked by holding it early.
+            if remaining_ms() >= margin:
+                ahead = self._prefetcher().submit(self._fetch)
+            self._process(fetched, report, accounts, remaining_ms)
+        if ahead is not None:  # out of time with a batch in hand: give it straight back
+            self._give_back(ahead.result())
+        if self._dead_letters is not None and remaining_ms() >= margin:
             self._sweep_dead_letters(self._dead_letters, report)
         return report
 
+    def _prefetcher(self) -> ThreadPoolExecutor:
+        if self._ahead is None:
+            self._ahead = ThreadPoolExecutor(1, thread_name_prefix="prefetch")
+        return self._ahead
+
+    def _fetch(self) -> _Fetched:
+        batch = self._queue.receive(10, self._wait, self._settings.visibility_seconds)
+        packs: list[_Pack] = []
+        unreadable: list[str] = []
+        for msg in batch:
+            pack = _parse(msg)
+            if pack is None:
+                unreadable.append(msg.receipt)  # nothing could ever send it
+            else:
+                packs.append(pack)
+        now = self._clock()
+        held = (
+            self._store.claim_packs(
+                [p.claim for p in packs], now=now, lease_until=now + self._settings.lease_seconds
+            )
+            if packs
+            else set()
+        )
+        for pack in packs:
+            self._faults.at("after_claim", pack.pack_id)
+        return _Fetched(batch, packs, unreadable, held, now)
+
+    def _give_back(self, fetched: _Fetched) -> None:
+        for pack in fetched.packs:
+            if pack.pack_id in fetched.held:
+                self._store.release_pack(pack.claim)
+        if fetched.batch:
+            self._queue.delay({m.receipt: 0 for m in fetched.batch})
+
     def _sweep_dead_letters(self, dlq: Queue, report: DrainReport) -> None:
-        """SQS moves a message to the DLQ after too many deliveries (crash loops included). Give
-        anything there a final state; the message stays for an operator to inspect or redrive."""
+        """SQS moves a pack to the DLQ after too many deliveries (crash loops included). Give
+        whatever in it has no final state one; the pack stays for an operator to redrive."""
         outcomes = []
         for msg in dlq.receive(10, 0, self._settings.visibility_seconds):
-            for job in _parse(msg) or []:
-                state = self._store.dispatch_state(job.account_id, job.message_id)
-                if state is None or state.has_result or state.status in FINAL:
-                    continue
-                outcomes.append(
-                    Outcome(
-                        job.account_id,
-                        job.message_id,
-                        "failed",
-                        utcnow(),
-                        error_message=DEAD_LETTERED.format(n=msg.receive_count),
-                    )
+            pack = _parse(msg)
+            if pack is None:
+                continue
+            final = self._store.results(pack.account_id, pack.message_ids)
+            outcomes += [
+                Outcome(
+                    pack.account_id,
+                    mid,
+                    "failed",
+                    utcnow(),
+                    error_message=DEAD_LETTERED.format(n=msg.receive_count),
                 )
+                for mid in pack.message_ids
+                if mid not in final
+            ]
         if outcomes:
             self._store.record_outcomes(outcomes)
             report.failed += len(outcomes)
@@ -202,199 +234,238 @@ class DispatchService:
     # one received batch -------------------------------------------------------------------
     def _process(
         self,
-        batch: list[QueuedMessage],
+        fetched: _Fetched,
         report: DrainReport,
         accounts: dict[str, AccountConfig | None],
         remaining_ms: Callable[[], int],
     ) -> None:
-        jobs: list[_Job] = []
-        for msg in batch:
-            jobs.extend(_parse(msg) or [])  # unreadable: nothing could ever send it; deleted
-        report.received += len(jobs)
-        now = self._clock()
-        held = self._store.claim(
-            [j.claim for j in jobs], now=now, lease_until=now + self._settings.lease_seconds
-        )
-        for job in jobs:
-            self._faults.at("after_claim", job.message_id)
-        # What became of each job: a final state (recorded as it comes), a delay before SQS
-        # shows its message again, or `pending` (someone else holds a live claim: let the
-        # visibility timeout run).
-        recorder = _Recorder(self._store, self._faults, self._settings.record_every)
-        delays: dict[str, int] = {}  # receipt -> the longest delay any of its jobs asked for
-        pending: set[str] = set()
+        packs, held, now = fetched.packs, fetched.held, fetched.now
+        done = list(fetched.unreadable)  # receipts to delete
+        report.received += sum(len(p.members) for p in packs)
         ready: list[_Ready] = []
-        for job in jobs:
-            if job.message_id in held:
-                ready.append((job, None if job.test else self._provider(job, accounts)))
-                continue
-            settled = self._settle(job, now)
-            if settled is None:
-                pending.add(job.msg.receipt)
-                continue
-            report.settled += 1
-            if isinstance(settled, Outcome):
-                recorder.add(settled)
-        for job, result in self._send_all(ready, remaining_ms, recorder):
-            if result.delay is not None:
-                receipt = job.msg.receipt
-                delays[receipt] = max(delays.get(receipt, 0), result.delay)
+        results: list[tuple[_Pack, _Done]] = []
+        for pack in packs:
+            if pack.pack_id in held:
+                provider = None if pack.test else self._provider(pack, accounts)
+                ready.append((pack, provider))
+            else:
+                results.append((pack, self._settle(pack, now)))
+                report.settled += 1
+        results += self._send_all(ready, remaining_ms)
+        delays: dict[str, int] = {}
+        for pack, result in results:
+            for outcome in result.outcomes:
+                if outcome.status == MessageStatus.SENT.value:
+                    report.sent += 1
+                else:
+                    report.failed += 1
             report.retried += result.retried
-        recorder.flush()
-        report.sent += recorder.sent
-        report.failed += recorder.failed
-        # A message is done when every job it carries is final (recorded above, or already);
-        # one that is waiting for a retry, or bound for the DLQ, stays.
-        done = [m.receipt for m in batch if m.receipt not in delays and m.receipt not in pending]
+            if result.leave:
+                continue
+            if result.delay is None:
+                done.append(pack.msg.receipt)
+            else:
+                delays[pack.msg.receipt] = result.delay
         self._faults.at("before_delete", "")
         if done:
             self._queue.delete(done)
-        delays = {r: d for r, d in delays.items() if r not in pending}
         if delays:
             self._queue.delay(delays)
 
-    def _settle(self, job: _Job, now: float) -> Outcome | bool | None:
-        """A message we could not claim. True: already final, just drop it. An Outcome: final
-        now. None: someone else holds a live claim, leave it to them."""
-        state = self._store.dispatch_state(job.account_id, job.message_id)
-        if state is None or state.has_result or state.status in FINAL:
-            return True
-        if state.status == MessageStatus.SENDING.value and state.lease_until < now:
-            logger.warning("interrupted hand-off", extra={"message_id": job.message_id})
-            return Outcome(
-                job.account_id, job.message_id, "failed", utcnow(), error_message=INTERRUPTED
-            )
-        return None
+    def _settle(self, pack: _Pack, now: float) -> _Done:
+        """A pack we could not claim."""
+        state = self._store.pack_state(pack.pack_id)
+        if state is not None and state.lease_until >= now:
+            return _Done(leave=True)  # someone holds a live claim: theirs to finish
+        final = self._store.results(pack.account_id, pack.message_ids)
+        missing = [mid for mid in pack.message_ids if mid not in final]
+        if not missing:
+            return _Done()  # all final: just drop the queue message
+        if state is None or state.state != "sending":
+            return _Done(leave=True)  # claimable again: lost a race for it just now
+        logger.warning("interrupted hand-off", extra={"pack_id": pack.pack_id, "open": missing})
+        outcomes = [
+            Outcome(pack.account_id, mid, "failed", utcnow(), error_message=INTERRUPTED)
+            for mid in missing
+        ]
+        self._faults.at("before_record", pack.pack_id)
+        self._store.record_outcomes(outcomes)
+        return _Done(outcomes)
 
-    def _provider(self, job: _Job, accounts: dict[str, AccountConfig | None]) -> Provider | None:
-        if job.account_id not in accounts:
-            accounts[job.account_id] = self._store.get_account_config(job.account_id)
-        config = accounts[job.account_id]
+    def _provider(self, pack: _Pack, accounts: dict[str, AccountConfig | None]) -> Provider | None:
+        if pack.account_id not in accounts:
+            accounts[pack.account_id] = self._store.get_account_config(pack.account_id)
+        config = accounts[pack.account_id]
         if config is None:
             return None
-        chosen = next((p for p in config.providers if p.provider_id == job.provider_id), None)
+        chosen = next((p for p in config.providers if p.provider_id == pack.provider_id), None)
         return chosen or config.default_provider
 
     def _send_all(
-        self, ready: list[_Ready], remaining_ms: Callable[[], int], recorder: _Recorder
-    ) -> list[tuple[_Job, _Result]]:
+        self, ready: list[_Ready], remaining_ms: Callable[[], int]
+    ) -> list[tuple[_Pack, _Done]]:
         lanes: dict[str, list[_Ready]] = {}
-        for job, provider in ready:
-            if provider is not None and provider.kind is ProviderKind.SES:
-                key = "ses:" + job.message_id  # stateless HTTPS calls: no ordering to keep
+        for pack, provider in ready:
+            if provider is not None and provider.kind is ProviderKind.SMTP:
+                key = "smtp:" + provider.provider_id  # one connection, in order
             else:
-                key = "smtp:" + (provider.provider_id if provider else "")
-            lanes.setdefault(key, []).append((job, provider))
+                key = "pack:" + pack.pack_id  # SES calls and test keys: nothing to share
+            lanes.setdefault(key, []).append((pack, provider))
         if len(lanes) <= 1 or self._settings.send_concurrency <= 1:
-            return [
-                r for lane in lanes.values() for r in self._run_lane(lane, remaining_ms, recorder)
-            ]
+            return [r for lane in lanes.values() for r in self._run_lane(lane, remaining_ms)]
         if self._pool is None:
             self._pool = ThreadPoolExecutor(
                 self._settings.send_concurrency, thread_name_prefix="send"
             )
-        futures = [
-            self._pool.submit(self._run_lane, lane, remaining_ms, recorder)
-            for lane in lanes.values()
-        ]
+        futures = [self._pool.submit(self._run_lane, lane, remaining_ms) for lane in lanes.values()]
         wait(futures)  # all settle before any error propagates: nothing keeps running behind
         return [r for f in futures for r in f.result()]
 
     def _run_lane(
-        self, lane: list[_Ready], remaining_ms: Callable[[], int], recorder: _Recorder
-    ) -> list[tuple[_Job, _Result]]:
-        results = []
-        for job, provider in lane:
-            if remaining_ms() < self._settings.drain_margin_ms:
-                # Out of time (a slow provider ate it): hand it back untouched for the next run.
-                self._store.release(job.claim)
-                results.append((job, _Result(delay=0)))
-                continue
-            result = self._hand_off(job, provider)
-            if result.outcome is not None:
-                recorder.add(result.outcome)
-            results.append((job, result))
-        return results
+        self, lane: list[_Ready], remaining_ms: Callable[[], int]
+    ) -> list[tuple[_Pack, _Done]]:
+        done: list[tuple[_Pack, _Done]] = []
+        recording: Future[None] | None = None
+        for pack, provider in lane:
+            result, recording = self._hand_off(pack, provider, remaining_ms, recording)
+            done.append((pack, result))
+        if recording is not None:
+            recording.result()  # the lane ends with every final state stored
+        return done
 
-    def _hand_off(self, job: _Job, provider: Provider | None) -> _Result:
-        def final(status: str, **kw: Any) -> _Result:
-            return _Result(Outcome(job.account_id, job.message_id, status, utcnow(), **kw))
-
-        lease = self._clock() + self._settings.lease_seconds  # the hand-off gets a full lease
-        if not self._store.begin_handoff(job.claim, at=utcnow(), lease_until=lease):
-            return _Result()  # the claim was lost to a sweep; whoever holds it now decides
-        self._faults.at("in_handoff", job.message_id)
-        if job.test:
-            return final("sent", note=TEST_KEY_NOTE)
-        if provider is None:
-            return final("failed", error_message="the account has no provider any more")
-        f = job.fields
+    def _hand_off(
+        self,
+        pack: _Pack,
+        provider: Provider | None,
+        remaining_ms: Callable[[], int],
+        previous: Future[None] | None,
+    ) -> tuple[_Done, Future[None] | None]:
+        """Send one pack. The previous pack's final states are still being written (`previous`)
+        while this one is marked as sending; both finish before this pack's first send, so a
+        crash mid-pack leaves only this pack's outcomes unknown."""
         try:
-            raw = build_message(
-                Composition(
-                    message_id=job.message_id,
-                    from_email=f["from_email"],
-                    from_name=f.get("from_name"),
-                    to=f["to"],
-                    cc=tuple(f.get("cc", ())),
-                    reply_to=f.get("reply_to"),
-                    subject=f["subject"],
-                    date=utcnow(),
-                    html=f.get("html"),
-                    text=f.get("text"),
+            return self._send_pack(pack, provider, remaining_ms, previous)
+        finally:
+            if previous is not None:
+                previous.result()  # on every path, errors included
+
+    def _send_pack(
+        self,
+        pack: _Pack,
+        provider: Provider | None,
+        remaining_ms: Callable[[], int],
+        previous: Future[None] | None,
+    ) -> tuple[_Done, Future[None] | None]:
+        todo = pack.members
+        if pack.msg.receive_count > 1:  # a retry: skip what an earlier delivery finished
+            finished = self._store.results(pack.account_id, pack.message_ids)
+            todo = [(mid, f) for mid, f in pack.members if mid not in finished]
+            if not todo:
+                return _Done(), None
+        lease = self._clock() + self._settings.lease_seconds  # the hand-off gets a full lease
+        if not self._store.begin_pack(pack.claim, lease_until=lease):
+            return _Done(leave=True), None  # the claim was lost; whoever holds it decides
+        if previous is not None:
+            previous.result()
+        # No send starts unless it can finish (timeout included) inside the lease.
+        s = self._settings
+        last_start = lease - min(s.smtp_timeout_seconds + 5, s.lease_seconds / 2)
+        outcomes: list[Outcome] = []
+        delay: int | None = None
+        retried = 0
+        attempts = pack.msg.receive_count
+        for mid, fields in todo:
+            self._faults.at("in_handoff", mid)
+
+            def final(status: str, mid: str = mid, **kw: Any) -> None:
+                outcomes.append(Outcome(pack.account_id, mid, status, utcnow(), **kw))
+
+            if remaining_ms() < self._settings.drain_margin_ms or self._clock() > last_start:
+                delay = max(delay or 0, 0)  # out of time: left for the next delivery
+                continue
+            if pack.test:
+                final("sent", note=TEST_KEY_NOTE)
+                continue
+            if provider is None:
+                final("failed", error_message="the account has no provider any more")
+                continue
+            try:
+                receipt = self._senders.for_provider(provider).send(_outgoing(mid, fields))
+            except ProviderError as exc:
+                if exc.permanent:
+                    final("failed", error_message=exc.reason)
+                elif attempts >= self._settings.max_receives:
+                    # Final here; SQS moves the pack to the DLQ on its next receive.
+                    final(
+                        "failed", error_message=f"gave up after {attempts} attempts: {exc.reason}"
+                    )
+                    delay = max(delay or 0, 0)
+                else:
+                    delay = max(delay or 0, self._backoff(attempts))
+                    retried += 1
+                continue
+            self._faults.at("after_send", mid)
+            note = None
+            if receipt.refused:
+                note = "refused recipients: " + "; ".join(
+                    f"{a}: {why}" for a, why in sorted(receipt.refused.items())
                 )
+            final("sent", provider_message_id=receipt.provider_message_id, note=note)
+        self._faults.at("before_record", pack.pack_id)
+        release = delay is not None and len(outcomes) < len(todo)
+        recording = self._writer().submit(self._record, pack, outcomes, release)
+        return _Done(outcomes, delay=delay, retried=retried), recording
+
+    def _record(self, pack: _Pack, outcomes: list[Outcome], release: bool) -> None:
+        if outcomes:
+            self._store.record_outcomes(outcomes)
+        if release:  # some are left: claimable again once the queue message comes back
+            self._store.release_pack(pack.claim)
+
+    def _writer(self) -> ThreadPoolExecutor:
+        if self._records is None:
+            self._records = ThreadPoolExecutor(
+                self._settings.send_concurrency, thread_name_prefix="record"
             )
-            recipients = tuple(dict.fromkeys([f["to"], *f.get("cc", ()), *f.get("bcc", ())]))
-            receipt = self._senders.for_provider(provider).send(
-                OutgoingMessage(job.message_id, f["from_email"], recipients, raw)
-            )
-        except ProviderError as exc:
-            if exc.permanent:
-                return final("failed", error_message=exc.reason)
-            attempts = job.msg.receive_count
-            if attempts >= self._settings.max_receives:
-                # Final here; SQS moves the message to the DLQ on its next receive.
-                return _Result(
-                    Outcome(
-                        job.account_id,
-                        job.message_id,
-                        "failed",
-                        utcnow(),
-                        error_message=f"gave up after {attempts} attempts: {exc.reason}",
-                    ),
-                    delay=0,
-                )
-            self._store.release(job.claim)
-            return _Result(delay=self._backoff(attempts), retried=True)
-        self._faults.at("after_send", job.message_id)
-        note = None
-        if receipt.refused:
-            note = "refused recipients: " + "; ".join(
-                f"{a}: {why}" for a, why in sorted(receipt.refused.items())
-            )
-        return final("sent", provider_message_id=receipt.provider_message_id, note=note)
+        return self._records
 
     def _backoff(self, attempts: int) -> int:
         s = self._settings
         return int(min(s.backoff_base_seconds * 2 ** max(attempts - 1, 0), s.backoff_max_seconds))
 
 
-def _parse(msg: QueuedMessage) -> list[_Job] | None:
-    """The jobs a queue message carries: a pack (version 2), or a single message (version 1)."""
+def _outgoing(message_id: str, f: dict[str, Any]) -> OutgoingMessage:
+    raw = build_message(
+        Composition(
+            message_id=message_id,
+            from_email=f["from_email"],
+            from_name=f.get("from_name"),
+            to=f["to"],
+            cc=tuple(f.get("cc", ())),
+            reply_to=f.get("reply_to"),
+            subject=f["subject"],
+            date=utcnow(),
+            html=f.get("html"),
+            text=f.get("text"),
+        )
+    )
+    recipients = tuple(dict.fromkeys([f["to"], *f.get("cc", ()), *f.get("bcc", ())]))
+    return OutgoingMessage(message_id, f["from_email"], recipients, raw)
+
+
+def _parse(msg: QueuedMessage) -> _Pack | None:
+    """A pack (version 2), or a single queued message (version 1) as a pack of one."""
     try:
         data = json.loads(msg.body)
         entries = data.get("messages", [data])
-        return [
-            _Job(
-                msg=msg,
-                account_id=data["account_id"],
-                message_id=entry["message_id"],
-                provider_id=data.get("provider_id"),
-                test=bool(data.get("test")),
-                fields=entry["message"],
-            )
-            for entry in entries
-        ]
-    except (ValueError, KeyError, TypeError):
+        return _Pack(
+            msg=msg,
+            pack_id=data.get("pack_id") or entries[0]["message_id"],
+            account_id=data["account_id"],
+            provider_id=data.get("provider_id"),
+            test=bool(data.get("test")),
+            members=[(e["message_id"], e["message"]) for e in entries],
+        )
+    except (ValueError, KeyError, TypeError, IndexError):
         logger.error("unreadable queue message dropped", extra={"body": msg.body[:500]})
         return None

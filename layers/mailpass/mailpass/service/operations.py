@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from mailpass.models import MessageStatus
 from mailpass.ports import BatchStore, Queue
 from mailpass.service.dispatch import INTERRUPTED
 
@@ -50,27 +51,38 @@ class QueueOperations:
                 data = json.loads(msg.body)
                 account_id = data["account_id"]
                 members = [e["message_id"] for e in data.get("messages", [data])]
-                requeued: list[str] = []
+                pack_id = data.get("pack_id") or members[0]
+                final = self._store.results(account_id, members)
+                failed: list[str] = []  # RESULT to clear
+                redrive: list[str] = []
                 unknown: list[str] = []
-                for message_id in members:
-                    reason = self._store.failure_reason(account_id, message_id)
-                    if reason is None:  # sent after all, or gone: nothing to redrive
-                        report.dropped_not_failed.append(message_id)
-                    elif reason == INTERRUPTED and not include_unknown:
-                        unknown.append(message_id)
-                    elif self._store.requeue(account_id, message_id):
-                        requeued.append(message_id)
-                report.redriven += requeued
+                for mid in members:
+                    result = final.get(mid)
+                    if result is not None and result.status != MessageStatus.FAILED.value:
+                        report.dropped_not_failed.append(mid)  # sent after all
+                    elif (
+                        result is not None
+                        and result.error_message == INTERRUPTED
+                        and not (include_unknown)
+                    ):
+                        unknown.append(mid)
+                    else:
+                        redrive.append(mid)
+                        if result is not None:
+                            failed.append(mid)
+                if redrive and not self._store.requeue(account_id, failed, pack_id):
+                    continue  # changed under us; left in the DLQ for another try
+                report.redriven += redrive
                 report.skipped_unknown += unknown
-                if requeued:
-                    back[str(n)] = _only(data, set(requeued))
+                if redrive:
+                    back[str(n)] = _only(data, set(redrive))
                 if unknown:  # it stays, for a later --include-unknown
                     kept[msg.receipt] = 0
                 else:
                     done.append(msg.receipt)
-            failed = self._queue.send_batch(back)
-            if failed:
-                raise RuntimeError(f"could not requeue {len(failed)} messages: {failed}")
+            not_sent = self._queue.send_batch(back)
+            if not_sent:
+                raise RuntimeError(f"could not requeue {len(not_sent)} packs: {not_sent}")
             self._dlq.delete(done)
         if kept:  # visible again at once, not after this receive's timeout
             self._dlq.delay(kept)
