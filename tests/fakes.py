@@ -16,7 +16,7 @@ from mailpass.models import (
     MessageStatus,
     Provider,
 )
-from mailpass.ports import AccountConfig, Sender, SendReceipt
+from mailpass.ports import AccountConfig, Reservation, Sender, SendReceipt, Window
 
 
 @dataclass
@@ -46,8 +46,62 @@ class InMemoryStore:
             raise NotFound()
         self.keys[key.key_hash] = key
 
-    def put_provider(self, provider: Provider) -> None:
-        self.providers.setdefault(provider.account_id, {})[provider.provider_id] = provider
+    quota: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def put_provider(self, provider: Provider, *, create: bool = True) -> None:
+        if provider.account_id not in self.accounts:
+            raise NotFound()
+        mine = self.providers.setdefault(provider.account_id, {})
+        if create == (provider.provider_id in mine):
+            raise Conflict() if create else NotFound()
+        mine[provider.provider_id] = provider
+
+    def update_account_providers(
+        self,
+        config: AccountConfig,
+        *,
+        default_provider_id: str | None,
+        fallback_provider_ids: list[str],
+        delete_provider_id: str | None = None,
+    ) -> None:
+        account_id = config.account.account_id
+        if self.accounts[account_id] != config.account:
+            raise Conflict()
+        mine = self.providers.get(account_id, {})
+        for pid in [default_provider_id, *fallback_provider_ids, delete_provider_id]:
+            if pid is not None and pid not in mine:
+                raise NotFound()
+        if delete_provider_id is not None:
+            del mine[delete_provider_id]
+        self.accounts[account_id] = replace(
+            config.account,
+            default_provider_id=default_provider_id,
+            fallback_provider_ids=tuple(fallback_provider_ids),
+        )
+
+    # send limits, with the same rules as the DynamoDB counters
+    def reserve(self, provider_id: str, windows: list[Window], count: int) -> Reservation:
+        for w in windows:
+            used = self.quota.get((provider_id, w.key), 0)
+            if used + count > w.limit:
+                return Reservation(0, tuple(windows), w, used)
+        for w in windows:
+            self.quota[(provider_id, w.key)] = self.quota.get((provider_id, w.key), 0) + count
+        remaining = windows[0].limit - self.quota[(provider_id, windows[0].key)]
+        return Reservation(
+            count, tuple(windows), remaining=remaining if len(windows) == 1 else None
+        )
+
+    def peek(self, provider_id: str, windows: list[Window]) -> Reservation:
+        for w in windows:
+            used = self.quota.get((provider_id, w.key), 0)
+            if used + 1 > w.limit:
+                return Reservation(0, tuple(windows), w, used)
+        return Reservation(1, tuple(windows))
+
+    def refund(self, provider_id: str, windows: list[Window], count: int) -> None:
+        for w in windows:
+            self.quota[(provider_id, w.key)] -= count
 
     def set_default_provider(self, account_id: str, provider_id: str) -> None:
         if provider_id not in self.providers.get(account_id, {}):
@@ -70,6 +124,7 @@ class InMemoryStore:
         sent_at: datetime,
         provider_message_id: str | None,
         note: str | None,
+        provider: Provider | None = None,
     ) -> None:
         m = self.messages[(account_id, message_id)]
         if m.status is MessageStatus.SENDING:
@@ -77,6 +132,8 @@ class InMemoryStore:
             m.sent_at = m.updated_at = sent_at
             m.provider_message_id = provider_message_id
             m.note = note
+            if provider is not None:
+                m.provider_id, m.provider_kind = provider.provider_id, provider.kind.value
 
     def mark_failed(self, account_id: str, message_id: str, *, reason: str, at: datetime) -> None:
         m = self.messages[(account_id, message_id)]
@@ -114,10 +171,12 @@ class RecordingSender:
 class FakeSenders:
     sender: RecordingSender = field(default_factory=RecordingSender)
     asked_for: list[Provider] = field(default_factory=list)
+    # Per provider id, when a test needs providers that behave differently.
+    by_provider: dict[str, RecordingSender] = field(default_factory=dict)
 
     def for_provider(self, provider: Provider) -> Sender:
         self.asked_for.append(provider)
-        return self.sender
+        return self.by_provider.get(provider.provider_id, self.sender)
 
 
 @dataclass
@@ -130,3 +189,6 @@ class InMemorySecrets:
     def put(self, name: str, value: str) -> str:
         self.values[name] = value
         return name
+
+    def delete(self, secret_id: str) -> None:
+        self.values.pop(secret_id, None)

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from mailpass.service.auth import AuthService
+from mailpass.service.limits import Limits
 from mailpass.service.send import SendService
 from mailpass.service.status import StatusService
 from mailpass_api.app import container, create_app
@@ -31,7 +32,7 @@ def client(world: World, request: pytest.FixtureRequest) -> Iterator[TestClient]
     app = create_app(max_request_bytes=LIMIT, inline_blocking=request.param)
     fake = FakeContainer(
         AuthService(world.store),
-        SendService(world.store, world.senders, world.settings),
+        SendService(world.store, world.senders, world.settings, Limits(world.store)),
         StatusService(world.store),
     )
     app.dependency_overrides[container] = lambda: fake
@@ -198,7 +199,7 @@ def test_blocking_calls_run_where_the_host_wants_them(world: World, inline: bool
     app = create_app(max_request_bytes=LIMIT, inline_blocking=inline)
     fake = FakeContainer(
         AuthService(world.store),
-        SendService(world.store, world.senders, world.settings),
+        SendService(world.store, world.senders, world.settings, Limits(world.store)),
         StatusService(world.store),
     )
     app.dependency_overrides[container] = lambda: fake

@@ -24,6 +24,7 @@ from mailpass.models import (
 )
 from mailpass.schemas import SendRequest
 from mailpass.service.auth import AuthService
+from mailpass.service.limits import Limits
 from mailpass.service.send import TEST_KEY_NOTE, SendService
 from mailpass.service.status import StatusService
 
@@ -44,7 +45,7 @@ def auth(world: World, key: str, perm: Permission = Permission.MAIL) -> Principa
 
 
 def sender(world: World) -> SendService:
-    return SendService(world.store, world.senders, world.settings)
+    return SendService(world.store, world.senders, world.settings, Limits(world.store))
 
 
 @pytest.mark.parametrize(
@@ -99,7 +100,7 @@ def test_sender_comes_from_provider_unless_given_and_is_required(world: World) -
     result = sender(world).send(auth(world, key), given)
     assert result.from_email == "me@acme.example.com"
     provider = next(iter(world.store.providers[account].values()))
-    world.store.put_provider(replace(provider, from_email=None))
+    world.store.put_provider(replace(provider, from_email=None), create=False)
     with pytest.raises(ValidationFailed, match="from_email"):
         sender(world).send(auth(world, key), REQ)
 

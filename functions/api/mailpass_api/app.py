@@ -5,12 +5,18 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from mailpass.container import Container, get_container
 from mailpass.errors import ValidationFailed
 from mailpass.models import Permission, Principal
-from mailpass.schemas import BatchRequest, SendRequest
+from mailpass.schemas import (
+    BatchRequest,
+    FallbackOrder,
+    ProviderCreate,
+    ProviderUpdate,
+    SendRequest,
+)
 from mailpass.settings import get_settings
 from pydantic import BaseModel, ValidationError
 
@@ -47,6 +53,7 @@ def require(permission: Permission) -> Callable[..., Awaitable[Principal]]:
 
 
 MailPrincipal = Annotated[Principal, Depends(require(Permission.MAIL))]
+SettingsPrincipal = Annotated[Principal, Depends(require(Permission.SETTINGS))]
 Services = Annotated[Container, Depends(container)]
 
 
@@ -82,9 +89,13 @@ def create_app(max_request_bytes: int | None = None, *, inline_blocking: bool = 
     app.add_middleware(BodySizeLimit, limit=max_request_bytes)
 
     @app.post(f"{API}/mail/send")
-    async def send(request: Request, principal: MailPrincipal, c: Services) -> dict[str, Any]:
+    async def send(
+        request: Request, response: Response, principal: MailPrincipal, c: Services
+    ) -> dict[str, Any]:
         body = await parse_body(request, SendRequest)
         result = await blocking(request, c.sending.send, principal, body)
+        if result.rate is not None:
+            response.headers.update(result.rate.headers())
         return ok(
             {
                 "message_id": result.message_id,
@@ -105,4 +116,69 @@ def create_app(max_request_bytes: int | None = None, *, inline_blocking: bool = 
     ) -> dict[str, Any]:
         return ok(await blocking(request, c.status.get, principal, message_id))
 
+    providers_routes(app)
     return app
+
+
+def providers_routes(app: FastAPI) -> None:
+    """/smtp-providers: the spec's "dashboard > SMTP settings", as an API (permission settings)."""
+    base = f"{API}/smtp-providers"
+
+    @app.get(base)
+    async def list_providers(
+        request: Request, principal: SettingsPrincipal, c: Services
+    ) -> dict[str, Any]:
+        return ok(await blocking(request, c.providers.list_all, principal.account_id))
+
+    @app.post(base, status_code=201)
+    async def create_provider(
+        request: Request, principal: SettingsPrincipal, c: Services
+    ) -> dict[str, Any]:
+        body = await parse_body(request, ProviderCreate)
+        return ok(await blocking(request, c.providers.create, principal.account_id, body))
+
+    @app.put(f"{base}/fallbacks")
+    async def set_fallbacks(
+        request: Request, principal: SettingsPrincipal, c: Services
+    ) -> dict[str, Any]:
+        body = await parse_body(request, FallbackOrder)
+        return ok(
+            await blocking(
+                request, c.providers.set_fallbacks, principal.account_id, list(body.provider_ids)
+            )
+        )
+
+    @app.get(f"{base}/{{provider_id}}")
+    async def get_provider(
+        request: Request, provider_id: str, principal: SettingsPrincipal, c: Services
+    ) -> dict[str, Any]:
+        return ok(await blocking(request, c.providers.get, principal.account_id, provider_id))
+
+    @app.patch(f"{base}/{{provider_id}}")
+    async def update_provider(
+        request: Request, provider_id: str, principal: SettingsPrincipal, c: Services
+    ) -> dict[str, Any]:
+        body = await parse_body(request, ProviderUpdate)
+        return ok(
+            await blocking(request, c.providers.update, principal.account_id, provider_id, body)
+        )
+
+    @app.delete(f"{base}/{{provider_id}}")
+    async def delete_provider(
+        request: Request, provider_id: str, principal: SettingsPrincipal, c: Services
+    ) -> dict[str, Any]:
+        return ok(await blocking(request, c.providers.delete, principal.account_id, provider_id))
+
+    @app.post(f"{base}/{{provider_id}}/default")
+    async def make_default(
+        request: Request, provider_id: str, principal: SettingsPrincipal, c: Services
+    ) -> dict[str, Any]:
+        return ok(
+            await blocking(request, c.providers.set_default, principal.account_id, provider_id)
+        )
+
+    @app.post(f"{base}/{{provider_id}}/test")
+    async def test_provider(
+        request: Request, provider_id: str, principal: SettingsPrincipal, c: Services
+    ) -> dict[str, Any]:
+        return ok(await blocking(request, c.providers.test, principal.account_id, provider_id))

@@ -49,8 +49,10 @@ def validation_response(errors: list[Any]) -> JSONResponse:
 def install(app: FastAPI) -> None:
     @app.exception_handler(MailPassError)
     async def _domain(_: Request, exc: MailPassError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
-        return envelope(exc.http_status, exc.code, exc.message, exc.details, headers)
+        headers = dict(exc.headers)
+        if isinstance(exc, Unauthorized):
+            headers["WWW-Authenticate"] = "Bearer"
+        return envelope(exc.http_status, exc.code, exc.message, exc.details, headers or None)
 
     @app.exception_handler(ValidationError)
     async def _pydantic(_: Request, exc: ValidationError) -> JSONResponse:

@@ -16,6 +16,7 @@ from mailpass.ports import Queue, SecretStore, SenderFactory
 from mailpass.service.auth import AuthService
 from mailpass.service.batch import BatchCapableStore, BatchService
 from mailpass.service.dispatch import DispatchService
+from mailpass.service.limits import Limits
 from mailpass.service.send import SendService
 from mailpass.service.status import StatusService
 from mailpass.settings import Settings, get_settings
@@ -23,6 +24,7 @@ from mailpass.settings import Settings, get_settings
 if TYPE_CHECKING:
     from mailpass.service.admin import AdminService
     from mailpass.service.operations import QueueOperations
+    from mailpass.service.providers import ProviderService
 
 
 @dataclass
@@ -42,8 +44,16 @@ class Container:
         return SmtpPool(self.settings.smtp_timeout_seconds, self.settings.smtp_idle_seconds)
 
     @cached_property
-    def senders(self) -> SenderFactory:
+    def provider_senders(self) -> ProviderSenders:
         return ProviderSenders(self.secrets, self.smtp_pool, aws.sesv2)
+
+    @cached_property
+    def senders(self) -> SenderFactory:
+        return self.provider_senders
+
+    @cached_property
+    def limits(self) -> Limits:
+        return Limits(self.store)
 
     @cached_property
     def queue(self) -> Queue:
@@ -79,11 +89,17 @@ class Container:
 
     @cached_property
     def sending(self) -> SendService:
-        return SendService(self.store, self.senders, self.settings)
+        return SendService(self.store, self.senders, self.settings, self.limits)
 
     @cached_property
     def status(self) -> StatusService:
         return StatusService(self.store)
+
+    @cached_property
+    def providers(self) -> ProviderService:
+        from mailpass.service.providers import ProviderService
+
+        return ProviderService(self.store, self.secrets, self.provider_senders, self.settings)
 
     @cached_property
     def admin(self) -> AdminService:

@@ -10,9 +10,15 @@ class MailPassError(Exception):
     http_status = 500
     default_message = "Internal error"
 
-    def __init__(self, message: str | None = None, details: Any = None) -> None:
+    def __init__(
+        self,
+        message: str | None = None,
+        details: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.message = message or self.default_message
         self.details = details
+        self.headers = dict(headers or {})
         super().__init__(self.message)
 
 
@@ -68,6 +74,18 @@ class Conflict(MailPassError):
     code = "CONFLICT"
     http_status = 409
     default_message = "The resource already exists"
+
+
+class IdempotencyConflict(MailPassError):
+    code = "IDEMPOTENCY_CONFLICT"
+    http_status = 409
+    default_message = "This Idempotency-Key was already used with a different request body"
+
+
+class IdempotencyInProgress(MailPassError):
+    code = "IDEMPOTENCY_IN_PROGRESS"
+    http_status = 409
+    default_message = "A request with this Idempotency-Key is still being processed; retry later"
 
 
 class ProviderError(Exception):

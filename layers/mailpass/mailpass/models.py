@@ -36,6 +36,14 @@ class MessageStatus(StrEnum):
 class ProviderKind(StrEnum):
     SMTP = "smtp"
     SES = "ses"
+    # Presets: SMTP relays whose host, port and login convention we know.
+    SENDGRID = "sendgrid"
+    MAILGUN = "mailgun"
+    MAILPASS = "mailpass"
+
+    @property
+    def is_ses(self) -> bool:
+        return self is ProviderKind.SES
 
 
 class SmtpSecurity(StrEnum):
@@ -50,6 +58,8 @@ class Account:
     name: str
     default_provider_id: str | None
     created_at: datetime
+    # Tried in order after the default when it fails transiently or is over its limit.
+    fallback_provider_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +101,11 @@ class Provider:
     # ses
     region: str | None = None
     configuration_set: str | None = None
+    # Sends per UTC hour / day through this provider; None: no limit.
+    hourly_limit: int | None = None
+    daily_limit: int | None = None
     created_at: datetime = field(default_factory=utcnow)
+    updated_at: datetime | None = None
 
     def public(self) -> dict[str, Any]:
         """What an operator may see: never the secret itself, only whether one is set."""
@@ -103,11 +117,15 @@ class Provider:
             "from_name": self.from_name,
             "host": self.host,
             "port": self.port,
-            "security": self.security.value if self.kind is ProviderKind.SMTP else None,
+            "security": None if self.kind.is_ses else self.security.value,
             "username": self.username,
             "password": "********" if self.secret_id else None,
             "region": self.region,
             "configuration_set": self.configuration_set,
+            "hourly_limit": self.hourly_limit,
+            "daily_limit": self.daily_limit,
+            "created_at": iso(self.created_at),
+            "updated_at": iso(self.updated_at),
         }
 
 

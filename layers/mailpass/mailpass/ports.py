@@ -20,6 +20,24 @@ class AccountConfig:
         wanted = self.account.default_provider_id
         return next((p for p in self.providers if p.provider_id == wanted), None)
 
+    def provider(self, provider_id: str | None) -> Provider | None:
+        return next((p for p in self.providers if p.provider_id == provider_id), None)
+
+    def chain(self, first: str | None = None) -> list[Provider]:
+        """The providers to try in order: `first` (default: the default provider), then the
+        account's fallbacks. Empty when the account has no default provider."""
+        if self.account.default_provider_id is None:
+            return []
+        ids = [first or self.account.default_provider_id, *self.account.fallback_provider_ids]
+        seen: set[str] = set()
+        out = []
+        for pid in ids:
+            found = self.provider(pid)
+            if found is not None and pid not in seen:
+                seen.add(pid)
+                out.append(found)
+        return out
+
 
 @dataclass(frozen=True, slots=True)
 class SendReceipt:
@@ -32,7 +50,15 @@ class Store(Protocol):
     def get_account_config(self, account_id: str) -> AccountConfig | None: ...
     def create_account(self, account: Account) -> None: ...
     def create_api_key(self, key: ApiKey) -> None: ...
-    def put_provider(self, provider: Provider) -> None: ...
+    def put_provider(self, provider: Provider, *, create: bool = True) -> None: ...
+    def update_account_providers(
+        self,
+        config: AccountConfig,
+        *,
+        default_provider_id: str | None,
+        fallback_provider_ids: list[str],
+        delete_provider_id: str | None = None,
+    ) -> None: ...
     def set_default_provider(self, account_id: str, provider_id: str) -> None: ...
     def put_message(self, record: MessageRecord) -> None: ...
     def mark_sent(
@@ -43,7 +69,11 @@ class Store(Protocol):
         sent_at: datetime,
         provider_message_id: str | None,
         note: str | None,
-    ) -> None: ...
+        provider: Provider | None = None,
+    ) -> None:
+        """`provider`: set when a fallback, not the recorded provider, sent it."""
+        ...
+
     def mark_failed(
         self, account_id: str, message_id: str, *, reason: str, at: datetime
     ) -> None: ...
@@ -55,6 +85,41 @@ class Store(Protocol):
 class SecretStore(Protocol):
     def get(self, secret_id: str) -> str: ...
     def put(self, name: str, value: str) -> str: ...
+    def delete(self, secret_id: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """One send-limit window of a provider: a UTC hour or day."""
+
+    key: str  # H#2026112509 | D#20261125
+    limit: int
+    resets_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    """What a quota request got. `granted` sends may go out; when fewer than asked, `refused_by`
+    is the window that said no (and `used`, its count then). `remaining` is known when a single
+    window decided."""
+
+    granted: int
+    windows: tuple[Window, ...] = ()
+    refused_by: Window | None = None
+    used: int | None = None
+    remaining: int | None = None
+
+
+class QuotaStore(Protocol):
+    def reserve(self, provider_id: str, windows: list[Window], count: int) -> Reservation:
+        """Atomically take `count` sends from every window, or nothing."""
+        ...
+
+    def peek(self, provider_id: str, windows: list[Window]) -> Reservation:
+        """Would one more send fit? Reads only."""
+        ...
+
+    def refund(self, provider_id: str, windows: list[Window], count: int) -> None: ...
 
 
 class Sender(Protocol):

@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     # How long a pooled SMTP connection may sit idle before we open a fresh one.
     smtp_idle_seconds: float = 60.0
     secret_cache_seconds: int = 300
+    # MailPass's own SMTP relay, behind the `mailpass` provider preset.
+    relay_host: str = "smtp.mailpass.im"
+    relay_port: int = 587
     # Batch pipeline.
     queue_url: str | None = None
     dead_letter_queue_url: str | None = None

@@ -34,7 +34,7 @@ from mailpass.models import (
     utcnow,
 )
 from mailpass.observability import logger
-from mailpass.ports import AccountConfig, Outcome, PackClaim, PackState
+from mailpass.ports import AccountConfig, Outcome, PackClaim, PackState, Reservation, Window
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -116,7 +116,10 @@ def _provider_from(d: dict[str, Any]) -> Provider:
         secret_id=d.get("secret_id"),
         region=d.get("region"),
         configuration_set=d.get("configuration_set"),
+        hourly_limit=d.get("hourly_limit"),
+        daily_limit=d.get("daily_limit"),
         created_at=_dt(d.get("created_at")) or utcnow(),
+        updated_at=_dt(d.get("updated_at")),
     )
 
 
@@ -243,6 +246,7 @@ class DynamoStore:
                     name=d.get("name", ""),
                     default_provider_id=d.get("default_provider_id"),
                     created_at=_dt(d.get("created_at")) or utcnow(),
+                    fallback_provider_ids=tuple(d.get("fallback_provider_ids") or ()),
                 )
             else:
                 providers.append(_provider_from(d))
@@ -322,7 +326,7 @@ class DynamoStore:
                 raise NotFound(f"No account {key.account_id}") from None
             raise Conflict("That API key already exists") from None
 
-    def put_provider(self, provider: Provider) -> None:
+    def put_provider(self, provider: Provider, *, create: bool = True) -> None:
         values = {
             "pk": account_pk(provider.account_id),
             "sk": f"CFG#PROVIDER#{provider.provider_id}",
@@ -340,9 +344,125 @@ class DynamoStore:
             "secret_id": provider.secret_id,
             "region": provider.region,
             "configuration_set": provider.configuration_set,
+            "hourly_limit": provider.hourly_limit,
+            "daily_limit": provider.daily_limit,
             "created_at": provider.created_at,
+            "updated_at": provider.updated_at,
         }
-        self._db.put_item(TableName=self._table, Item=to_item(values))
+        pk = _s(account_pk(provider.account_id))
+        try:
+            self._db.transact_write_items(
+                TransactItems=[
+                    {
+                        "ConditionCheck": {
+                            "TableName": self._table,
+                            "Key": {"pk": pk, "sk": _s("CFG#ACCOUNT")},
+                            "ConditionExpression": "attribute_exists(pk)",
+                        }
+                    },
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": to_item(values),
+                            "ConditionExpression": "attribute_not_exists(pk)"
+                            if create
+                            else "attribute_exists(pk)",
+                        }
+                    },
+                ]
+            )
+        except self._db.exceptions.TransactionCanceledException as exc:
+            reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+            if reasons and reasons[0] == "ConditionalCheckFailed":
+                raise NotFound(f"No account {provider.account_id}") from None
+            if create:
+                raise Conflict(f"Provider {provider.provider_id} already exists") from None
+            raise NotFound(f"No provider {provider.provider_id}") from None
+
+    def _account_guard(self, config: AccountConfig) -> tuple[str, dict[str, Any]]:
+        """A condition that the account's default and fallbacks are what `config` read, so a
+        change computed from it is never applied over someone else's."""
+        a = config.account
+        values: dict[str, Any] = {}
+        parts = []
+        if a.default_provider_id is None:
+            parts.append("attribute_not_exists(default_provider_id)")
+        else:
+            parts.append("default_provider_id = :was_default")
+            values[":was_default"] = _s(a.default_provider_id)
+        if a.fallback_provider_ids:
+            parts.append("fallback_provider_ids = :was_fallbacks")
+            values[":was_fallbacks"] = to_attr(list(a.fallback_provider_ids))
+        else:
+            parts.append(
+                "(attribute_not_exists(fallback_provider_ids)"
+                " OR size(fallback_provider_ids) = :zero)"
+            )
+            values[":zero"] = {"N": "0"}
+        return " AND ".join(parts), values
+
+    def update_account_providers(
+        self,
+        config: AccountConfig,
+        *,
+        default_provider_id: str | None,
+        fallback_provider_ids: list[str],
+        delete_provider_id: str | None = None,
+    ) -> None:
+        """Set the default and the fallback order, optionally deleting a provider, in one step;
+        refused (Conflict) when the account changed since `config` was read."""
+        account_id = config.account.account_id
+        pk = _s(account_pk(account_id))
+        guard, values = self._account_guard(config)
+        sets = ["fallback_provider_ids = :fallbacks"]
+        values[":fallbacks"] = to_attr(fallback_provider_ids)
+        removes = []
+        if default_provider_id is None:
+            removes.append("default_provider_id")
+        else:
+            sets.append("default_provider_id = :default")
+            values[":default"] = _s(default_provider_id)
+        update = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+        items: list[Any] = [
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": {"pk": pk, "sk": _s("CFG#ACCOUNT")},
+                    "UpdateExpression": update,
+                    "ConditionExpression": guard,
+                    "ExpressionAttributeValues": values,
+                }
+            }
+        ]
+        for pid in dict.fromkeys(
+            [p for p in [default_provider_id, *fallback_provider_ids] if p is not None]
+        ):
+            items.append(
+                {
+                    "ConditionCheck": {
+                        "TableName": self._table,
+                        "Key": {"pk": pk, "sk": _s(f"CFG#PROVIDER#{pid}")},
+                        "ConditionExpression": "attribute_exists(pk)",
+                    }
+                }
+            )
+        if delete_provider_id is not None:
+            items.append(
+                {
+                    "Delete": {
+                        "TableName": self._table,
+                        "Key": {"pk": pk, "sk": _s(f"CFG#PROVIDER#{delete_provider_id}")},
+                        "ConditionExpression": "attribute_exists(pk)",
+                    }
+                }
+            )
+        try:
+            self._db.transact_write_items(TransactItems=items)
+        except self._db.exceptions.TransactionCanceledException as exc:
+            reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+            if reasons and reasons[0] == "ConditionalCheckFailed":
+                raise Conflict("The account's providers changed meanwhile; try again") from None
+            raise NotFound("A provider named here does not exist (any more)") from None
 
     def set_default_provider(self, account_id: str, provider_id: str) -> None:
         pk = _s(account_pk(account_id))
@@ -386,6 +506,7 @@ class DynamoStore:
         sent_at: datetime,
         provider_message_id: str | None,
         note: str | None,
+        provider: Provider | None = None,
     ) -> None:
         names = {"#s": "status"}
         values: dict[str, Any] = {
@@ -400,6 +521,10 @@ class DynamoStore:
         if note:
             sets.append("note = :note")
             values[":note"] = _s(note)
+        if provider is not None:
+            sets += ["provider_id = :pid", "provider_kind = :pkind"]
+            values[":pid"] = _s(provider.provider_id)
+            values[":pkind"] = _s(provider.kind.value)
         try:
             self._db.update_item(
                 TableName=self._table,
@@ -678,3 +803,88 @@ class DynamoStore:
         except self._db.exceptions.TransactionCanceledException:
             return False
         return True
+
+    # send limits -------------------------------------------------------------------------
+    def _quota_key(self, provider_id: str, window: Window) -> dict[str, Any]:
+        return {"pk": _s(f"QUOTA#{provider_id}"), "sk": _s(window.key)}
+
+    def _quota_update(self, provider_id: str, w: Window, count: int) -> dict[str, Any]:
+        return {
+            "TableName": self._table,
+            "Key": self._quota_key(provider_id, w),
+            "UpdateExpression": "ADD n :c SET expires_at = :ttl",
+            "ConditionExpression": "attribute_not_exists(n) OR n <= :max",
+            "ExpressionAttributeValues": {
+                ":c": {"N": str(count)},
+                ":max": {"N": str(w.limit - count)},
+                # Kept a day past its window, for whoever looks into a 429 afterwards.
+                ":ttl": {"N": str(int(w.resets_at.timestamp()) + 86400)},
+            },
+        }
+
+    def _used(self, provider_id: str, w: Window, item: Item | None = None) -> int:
+        if item is None:
+            out = self._db.get_item(
+                TableName=self._table, Key=self._quota_key(provider_id, w), ConsistentRead=True
+            )
+            item = out.get("Item")
+        return int(item["n"]["N"]) if item and "n" in item else 0
+
+    def reserve(self, provider_id: str, windows: list[Window], count: int) -> Reservation:
+        full = next((w for w in windows if count > w.limit), None)
+        if full is not None:  # more than the window could ever hold
+            return Reservation(0, tuple(windows), full, self._used(provider_id, full))
+        if len(windows) == 1:
+            (w,) = windows
+            db: Any = self._db  # the request is built as a plain dict
+            try:
+                out = db.update_item(
+                    **self._quota_update(provider_id, w, count),
+                    ReturnValues="UPDATED_NEW",
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )
+            except self._db.exceptions.ConditionalCheckFailedException as exc:
+                item: Any = dict(exc.response).get("Item")
+                return Reservation(0, (w,), w, self._used(provider_id, w, item))
+            used = int(out["Attributes"]["n"]["N"])
+            return Reservation(count, (w,), remaining=w.limit - used)
+        db = self._db
+        for attempt in range(8):
+            try:
+                db.transact_write_items(
+                    TransactItems=[
+                        {
+                            "Update": {
+                                **self._quota_update(provider_id, w, count),
+                                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                            }
+                        }
+                        for w in windows
+                    ]
+                )
+                return Reservation(count, tuple(windows))
+            except self._db.exceptions.TransactionCanceledException as exc:
+                reasons = exc.response.get("CancellationReasons", [])
+                for w, why in zip(windows, reasons, strict=False):
+                    if why.get("Code") == "ConditionalCheckFailed":
+                        item = dict(why.get("Item") or {}) or None
+                        return Reservation(0, tuple(windows), w, self._used(provider_id, w, item))
+                # Another taker's transaction touched the same counters: try again shortly.
+                time.sleep(0.005 * 2**attempt)
+        raise RuntimeError("send limit counters stayed contended")
+
+    def peek(self, provider_id: str, windows: list[Window]) -> Reservation:
+        for w in windows:
+            used = self._used(provider_id, w)
+            if used + 1 > w.limit:
+                return Reservation(0, tuple(windows), w, used)
+        return Reservation(1, tuple(windows))
+
+    def refund(self, provider_id: str, windows: list[Window], count: int) -> None:
+        for w in windows:
+            self._db.update_item(
+                TableName=self._table,
+                Key=self._quota_key(provider_id, w),
+                UpdateExpression="ADD n :c",
+                ExpressionAttributeValues={":c": {"N": str(-count)}},
+            )

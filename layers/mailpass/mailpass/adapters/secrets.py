@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -34,3 +35,12 @@ class SecretsManagerStore:
         except client.exceptions.ResourceExistsException:
             client.put_secret_value(SecretId=name, SecretString=value)
         return name
+
+    def delete(self, secret_id: str) -> None:
+        client = self._client_factory()
+        # At once: the provider that named it is gone, and a recovery window would block reuse
+        # of the name by a provider recreated under the same id.
+        with contextlib.suppress(client.exceptions.ResourceNotFoundException):
+            client.delete_secret(SecretId=secret_id, ForceDeleteWithoutRecovery=True)
+        if self._provider is not None:
+            self._provider.clear_cache()  # type: ignore[no-untyped-call]

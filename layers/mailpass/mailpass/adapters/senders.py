@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from mailpass.adapters import ses, smtp
 from mailpass.adapters.ses import SesSender
 from mailpass.adapters.smtp import SmtpPool, SmtpSender, SmtpTarget
 from mailpass.errors import ProviderError
-from mailpass.models import Provider, ProviderKind
+from mailpass.models import Provider
 from mailpass.ports import SecretStore, Sender
 
 if TYPE_CHECKING:
@@ -27,8 +28,20 @@ class ProviderSenders:
         self._ses_client = ses_client
 
     def for_provider(self, provider: Provider) -> Sender:
-        if provider.kind is ProviderKind.SES:
+        if provider.kind.is_ses:
             return SesSender(self._ses_client(provider.region), provider.configuration_set)
+        return SmtpSender(self._pool, self._target(provider))
+
+    def probe(self, provider: Provider) -> list[dict[str, Any]]:
+        if provider.kind.is_ses:
+            return ses.probe(self._ses_client(provider.region), provider.from_email)
+        try:
+            target = self._target(provider)
+        except ProviderError as exc:
+            return [{"step": "credential", "ok": False, "detail": exc.reason, "ms": 0.0}]
+        return smtp.probe(target, self._pool.timeout)
+
+    def _target(self, provider: Provider) -> SmtpTarget:
         if not provider.host or not provider.port:
             raise ProviderError(f"provider {provider.provider_id} has no host/port", permanent=True)
         password = None
@@ -41,11 +54,10 @@ class ProviderSenders:
                     f"credential {provider.secret_id} unavailable: {type(exc).__name__}",
                     permanent=False,
                 ) from exc
-        target = SmtpTarget(
+        return SmtpTarget(
             host=provider.host,
             port=provider.port,
             security=provider.security,
             username=provider.username,
             password=password,
         )
-        return SmtpSender(self._pool, target)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 from mailpass.errors import ProviderError
@@ -55,3 +56,55 @@ class SesSender:
             raise ProviderError(f"SES unreachable: {exc}", permanent=False) from exc
         # SES replaces our Message-ID header with its own; keep its id to match feedback later.
         return SendReceipt(provider_message_id=out.get("MessageId"), refused={})
+
+
+def probe(client: SESV2Client, from_email: str | None) -> list[dict[str, Any]]:
+    """A connection test for SES: the account's sending status, then the sender's identity."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    steps: list[dict[str, Any]] = []
+    started = time.perf_counter()
+    try:
+        account = client.get_account()
+        quota = account.get("SendQuota", {})
+        enabled = bool(account.get("SendingEnabled", False))
+        detail = (
+            f"sending {'enabled' if enabled else 'DISABLED'}, "
+            f"{'production' if account.get('ProductionAccessGranted') else 'sandbox'}, "
+            f"max {quota.get('Max24HourSend', '?')}/day at {quota.get('MaxSendRate', '?')}/s"
+        )
+        steps.append({"step": "account", "ok": enabled, "detail": detail})
+    except (ClientError, BotoCoreError) as exc:
+        steps.append({"step": "account", "ok": False, "detail": f"SES: {exc}"})
+    steps[-1]["ms"] = round((time.perf_counter() - started) * 1000, 1)
+    if steps[-1]["ok"] and from_email:
+        started = time.perf_counter()
+        try:
+            found = _identity(client, from_email)
+            steps.append(
+                {
+                    "step": "identity",
+                    "ok": found is not None,
+                    "detail": found
+                    or f"neither {from_email} nor its domain is a verified identity",
+                }
+            )
+        except (ClientError, BotoCoreError) as exc:
+            steps.append({"step": "identity", "ok": False, "detail": f"SES: {exc}"})
+        steps[-1]["ms"] = round((time.perf_counter() - started) * 1000, 1)
+    return steps
+
+
+def _identity(client: SESV2Client, from_email: str) -> str | None:
+    from botocore.exceptions import ClientError
+
+    for name in (from_email, from_email.rsplit("@", 1)[1]):
+        try:
+            out = client.get_email_identity(EmailIdentity=name)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "NotFoundException":
+                continue
+            raise
+        if out.get("VerifiedForSendingStatus"):
+            return f"{name} is verified for sending"
+    return None

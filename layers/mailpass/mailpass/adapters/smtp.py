@@ -13,7 +13,9 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from mailpass.errors import ProviderError
 from mailpass.mime import OutgoingMessage
@@ -86,6 +88,7 @@ def login(conn: smtplib.SMTP, username: str, password: str) -> None:
 
 class SmtpPool:
     def __init__(self, timeout: float, idle_seconds: float) -> None:
+        self.timeout = timeout
         self._timeout = timeout
         self._idle = idle_seconds
         self._lock = threading.Lock()
@@ -214,3 +217,65 @@ class SmtpSender:
             # The provider's own words, verbatim: that is what the caller needs to act on.
             raise ProviderError(f"{code} {_text(resp)}", permanent=500 <= code < 600)
         return refused
+
+
+def probe(target: SmtpTarget, timeout: float) -> list[dict[str, Any]]:
+    """A connection test: each step of a real session, timed, stopping at the first failure.
+    Nothing is sent; the session ends with QUIT."""
+    steps: list[dict[str, Any]] = []
+    conn: smtplib.SMTP | None = None
+
+    def step(name: str, fn: Callable[[], str]) -> bool:
+        started = time.perf_counter()
+        try:
+            detail, ok = fn(), True
+        except Exception as exc:  # reported, not raised: the report is the answer
+            detail, ok = describe(exc, target).reason, False
+        ms = round((time.perf_counter() - started) * 1000, 1)
+        steps.append({"step": name, "ok": ok, "detail": detail, "ms": ms})
+        return ok
+
+    def connect() -> str:
+        nonlocal conn
+        if target.security is SmtpSecurity.TLS:
+            conn = smtplib.SMTP_SSL(
+                target.host,
+                target.port,
+                local_hostname=EHLO_NAME,
+                timeout=timeout,
+                context=ssl.create_default_context(),
+            )
+        else:
+            conn = smtplib.SMTP(target.host, target.port, local_hostname=EHLO_NAME, timeout=timeout)
+        return f"connected to {target.host}:{target.port}"
+
+    def ehlo() -> str:
+        assert conn is not None
+        code, resp = conn.ehlo()
+        if code != 250:
+            raise smtplib.SMTPResponseException(code, resp)
+        return "offers: " + ", ".join(sorted(conn.esmtp_features)) or "no extensions"
+
+    def starttls() -> str:
+        assert conn is not None
+        if not conn.has_extn("starttls"):
+            raise smtplib.SMTPNotSupportedError("the server does not offer STARTTLS")
+        conn.starttls(context=ssl.create_default_context())
+        conn.ehlo()
+        return "TLS established"
+
+    def auth() -> str:
+        assert conn is not None
+        login(conn, target.username or "", target.password or "")
+        return f"authenticated as {target.username}"
+
+    try:
+        ok = step("connect", connect) and step("ehlo", ehlo)
+        if ok and target.security is SmtpSecurity.STARTTLS:
+            ok = step("starttls", starttls)
+        if ok and target.username and target.password is not None:
+            step("auth", auth)
+    finally:
+        if conn is not None:
+            _quietly_close(conn, graceful=True)
+    return steps

@@ -38,7 +38,7 @@ from typing import Any, Protocol
 
 from mailpass.errors import ProviderError
 from mailpass.mime import Composition, OutgoingMessage, build_message
-from mailpass.models import MessageStatus, Provider, ProviderKind, utcnow
+from mailpass.models import MessageStatus, Provider, utcnow
 from mailpass.observability import logger
 from mailpass.ports import AccountConfig, Outcome, PackClaim, Queue, QueuedMessage, SenderFactory
 from mailpass.service.batch import BatchCapableStore
@@ -306,7 +306,7 @@ class DispatchService:
     ) -> list[tuple[_Pack, _Done]]:
         lanes: dict[str, list[_Ready]] = {}
         for pack, provider in ready:
-            if provider is not None and provider.kind is ProviderKind.SMTP:
+            if provider is not None and not provider.kind.is_ses:
                 key = "smtp:" + provider.provider_id  # one connection, in order
             else:
                 key = "pack:" + pack.pack_id  # SES calls and test keys: nothing to share
