@@ -4,15 +4,20 @@ where Java is missing), moto's server for Secrets Manager/SES, and aiosmtpd catc
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+import uvicorn
 from mailpass.container import Container, get_container
+from mailpass_api.app import create_app
 from mailpass_dev.seed import Seeded, seed_dev
-from mailpass_dev.servers import SmtpSink
+from mailpass_dev.servers import SmtpSink, free_port
 from mailpass_dev.stack import LocalStack, reset_process_caches
 from mailpass_dev.template import ROOT
 
@@ -86,3 +91,23 @@ def load_event(
 
 def outbox_files(directory: Path) -> list[Path]:
     return sorted(directory.glob("*.eml"))
+
+
+@pytest.fixture
+def api(env: LocalStack) -> Iterator[httpx.Client]:
+    """The same app over real HTTP (uvicorn), as `make dev` serves it."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+        yield client
+    server.should_exit = True
+    thread.join(timeout=10)

@@ -2,39 +2,14 @@
 
 from __future__ import annotations
 
-import threading
-import time
 import urllib.parse
-from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
-from mailpass_api.app import create_app
 from mailpass_dev.seed import Seeded
-from mailpass_dev.servers import SmtpSink, free_port
-from mailpass_dev.stack import LocalStack
+from mailpass_dev.servers import SmtpSink
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def api(env: LocalStack) -> Iterator[httpx.Client]:
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
-        yield client
-    server.should_exit = True
-    thread.join(timeout=10)
 
 
 def test_the_readme_curl_flow(api: httpx.Client, account: Seeded, sink: SmtpSink) -> None:

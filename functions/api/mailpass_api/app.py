@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from mailpass.container import Container, get_container
-from mailpass.errors import ValidationFailed
+from mailpass.errors import MailPassError, ValidationFailed
 from mailpass.models import Permission, Principal
 from mailpass.schemas import (
     BatchRequest,
@@ -69,6 +70,44 @@ async def parse_body[M: BaseModel](request: Request, model: type[M]) -> M:
         raise ValidationFailed("The request is not valid", details) from None
 
 
+IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,256}$")
+
+
+async def once(
+    request: Request,
+    response: Response,
+    principal: Principal,
+    c: Container,
+    scope: str,
+    work: Callable[[], dict[str, Any]],
+) -> dict[str, Any]:
+    """Run `work` once per Idempotency-Key (when the caller sent one): a repeat gets the first
+    answer, marked `Idempotent-Replayed: true`."""
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        return await blocking(request, work)
+    if not IDEMPOTENCY_KEY.match(key):
+        raise ValidationFailed(
+            "Idempotency-Key must be 1 to 256 visible ASCII characters",
+            [{"field": "Idempotency-Key", "message": "invalid", "type": "value_error"}],
+        )
+    if c.idempotency is None:
+        raise MailPassError("Idempotency-Key is not available: no idempotency table configured")
+    ran: list[bool] = []
+
+    def first() -> dict[str, Any]:
+        ran.append(True)
+        return work()
+
+    raw = await request.body()
+    context = request.scope.get("aws.context")  # Mangum's Lambda context; None under uvicorn
+    out = await blocking(
+        request, c.idempotency.run, scope, principal.account_id, key, raw, first, context
+    )
+    response.headers["Idempotent-Replayed"] = "false" if ran else "true"
+    return out
+
+
 def ok(data: Any) -> dict[str, Any]:
     return {"success": True, "data": data}
 
@@ -93,22 +132,35 @@ def create_app(max_request_bytes: int | None = None, *, inline_blocking: bool = 
         request: Request, response: Response, principal: MailPrincipal, c: Services
     ) -> dict[str, Any]:
         body = await parse_body(request, SendRequest)
-        result = await blocking(request, c.sending.send, principal, body)
-        if result.rate is not None:
-            response.headers.update(result.rate.headers())
-        return ok(
-            {
+
+        def work() -> dict[str, Any]:
+            result = c.sending.send(principal, body)
+            data = {
                 "message_id": result.message_id,
                 "status": result.status,
                 "to": result.to,
                 "from": result.from_email,
             }
-        )
+            return {"data": data, "headers": result.rate.headers() if result.rate else {}}
+
+        out = await once(request, response, principal, c, "send", work)
+        response.headers.update(out["headers"])
+        return ok(out["data"])
 
     @app.post(f"{API}/mail/send-batch")
-    async def send_batch(request: Request, principal: MailPrincipal, c: Services) -> dict[str, Any]:
+    async def send_batch(
+        request: Request, response: Response, principal: MailPrincipal, c: Services
+    ) -> dict[str, Any]:
         body = await parse_body(request, BatchRequest)
-        return ok(await blocking(request, c.batch.enqueue, principal, body))
+        out = await once(
+            request,
+            response,
+            principal,
+            c,
+            "send-batch",
+            lambda: {"data": c.batch.enqueue(principal, body)},
+        )
+        return ok(out["data"])
 
     @app.get(f"{API}/mail/status/{{message_id:path}}")
     async def status(

@@ -12,7 +12,7 @@ from mailpass.adapters.secrets import SecretsManagerStore
 from mailpass.adapters.senders import ProviderSenders
 from mailpass.adapters.smtp import SmtpPool
 from mailpass.adapters.sqs import SqsQueue
-from mailpass.ports import Queue, SecretStore, SenderFactory
+from mailpass.ports import Idempotency, Queue, SecretStore, SenderFactory
 from mailpass.service.auth import AuthService
 from mailpass.service.batch import BatchCapableStore, BatchService
 from mailpass.service.dispatch import DispatchService
@@ -94,6 +94,15 @@ class Container:
     @cached_property
     def status(self) -> StatusService:
         return StatusService(self.store)
+
+    @cached_property
+    def idempotency(self) -> Idempotency | None:
+        table = self.settings.idempotency_table
+        if not table:
+            return None
+        from mailpass.adapters.idempotency import PowertoolsIdempotency
+
+        return PowertoolsIdempotency(table, aws.dynamodb, self.settings.idempotency_hours)
 
     @cached_property
     def providers(self) -> ProviderService:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from mailpass.mime import OutgoingMessage
 from mailpass.models import Account, ApiKey, MessageEvent, MessageRecord, Provider
@@ -207,4 +208,19 @@ class BatchStore(Protocol):
 
     def requeue(self, account_id: str, message_ids: list[str], pack_id: str) -> bool:
         """Operator redrive: these failed messages back to queued, and their pack claimable."""
+        ...
+
+
+class Idempotency(Protocol):
+    def run(
+        self,
+        scope: str,
+        account_id: str,
+        key: str,
+        body: bytes,
+        work: Callable[[], dict[str, Any]],
+        lambda_context: Any = None,
+    ) -> dict[str, Any]:
+        """`work()`'s result, run once per (account, key) in the retention time; a repeat with
+        the same body gets the first result, with another body IdempotencyConflict."""
         ...

@@ -12,6 +12,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MAILPASS_", extra="ignore", frozen=True)
 
     table_name: str = Field(description="The DynamoDB table holding all state")
+    # Powertools Idempotency's table (Idempotency-Key records); None: the header is refused.
+    idempotency_table: str | None = None
+    idempotency_hours: int = 24
     stage: str = "dev"
     # Secrets Manager names for provider credentials start with this, so IAM can scope to it.
     secrets_prefix: str = "mailpass/dev/"
