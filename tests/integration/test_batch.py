@@ -39,7 +39,11 @@ class Pipeline:
     batch: BatchService
 
     def dispatcher(
-        self, faults: Any = None, senders: SenderFactory | None = None, **settings: Any
+        self,
+        faults: Any = None,
+        senders: SenderFactory | None = None,
+        queue: SqsQueue | None = None,
+        **settings: Any,
     ) -> DispatchService:
         s = self.services.settings.model_copy(
             update={
@@ -52,7 +56,7 @@ class Pipeline:
         )
         return DispatchService(
             self.services.store,
-            SqsQueue(lambda: self.sqs, self.url),
+            queue or SqsQueue(lambda: self.sqs, self.url),
             senders or self.services.senders,
             s,
             faults=faults,
@@ -550,3 +554,118 @@ def test_operator_sees_the_dlq_and_redrives_all_but_unknown_deliveries(
     assert len(sink.find(unknown)) == 1
     assert len(sink.find(gave_up)) == 1  # not again
     assert services.operations.stats()["dead_letter_queue"]["visible"] == 0
+
+
+def set_limit(services: Container, account: Seeded, hourly: int | None) -> None:
+    from mailpass.schemas import ProviderUpdate
+
+    services.providers.update(
+        account.account_id, account.provider_id, ProviderUpdate(hourly_limit=hourly)
+    )
+
+
+class RecordingQueue(SqsQueue):
+    """The real queue, remembering the visibility delays the dispatcher asked for."""
+
+    delays: dict[str, int]
+
+    def delay(self, receipts: dict[str, int]) -> None:
+        self.delays.update(receipts)
+        super().delay(receipts)
+
+
+def test_over_the_send_limit_messages_wait_queued_for_the_window_not_failed(
+    pipeline: Pipeline, account: Seeded, sink: SmtpSink
+) -> None:
+    set_limit(pipeline.services, account, 3)
+    mids = [
+        m["message_id"]
+        for m in pipeline.batch.enqueue(principal(account), BatchRequest(messages=messages(8)))[
+            "messages"
+        ]
+    ]
+    queue = RecordingQueue(lambda: pipeline.sqs, pipeline.url)
+    queue.delays = {}
+    report = pipeline.dispatcher(queue=queue).drain(lambda: 60_000)
+    assert (report.sent, report.failed) == (3, 0)
+    statuses = [status_of(pipeline.services, account, m)["status"] for m in mids]
+    assert statuses.count("sent") == 3
+    assert statuses.count("queued") == 5  # waiting, not failed
+    ((receipt, delay),) = queue.delays.items()
+    now = utcnow()
+    to_the_hour = 3600 - (now.minute * 60 + now.second)
+    assert abs(delay - to_the_hour) <= 5  # hidden until the window resets
+    assert pipeline.drain().received == 0
+
+    # The hour turns (here: the limit is raised and the message made visible, as SQS would).
+    set_limit(pipeline.services, account, 100)
+    queue.delay({receipt: 0})
+    assert pipeline.drain().sent == 5
+    for mid in mids:
+        assert len(sink.find(mid)) == 1
+        assert status_of(pipeline.services, account, mid)["status"] == "sent"
+
+
+def test_waiting_on_a_limit_does_not_use_up_deliveries_toward_the_dlq(
+    pipeline: Pipeline, account: Seeded, sink: SmtpSink
+) -> None:
+    set_limit(pipeline.services, account, 0)
+    mids = [
+        m["message_id"]
+        for m in pipeline.batch.enqueue(principal(account), BatchRequest(messages=messages(3)))[
+            "messages"
+        ]
+    ]
+    # With max_receives 3 the first delivery is already near the end: the pack goes back as a
+    # fresh queue message (same pack), visible at once, and nothing is failed.
+    report = pipeline.drain(max_receives=3)
+    assert (report.sent, report.failed) == (0, 0)
+    (msg,) = pipeline.sqs.receive_message(
+        QueueUrl=pipeline.url,
+        MaxNumberOfMessages=10,
+        MessageSystemAttributeNames=["ApproximateReceiveCount"],
+    )["Messages"]
+    assert msg["Attributes"]["ApproximateReceiveCount"] == "1"
+    assert [e["message_id"] for e in json.loads(msg["Body"])["messages"]] == mids
+    pipeline.sqs.change_message_visibility(
+        QueueUrl=pipeline.url, ReceiptHandle=msg["ReceiptHandle"], VisibilityTimeout=0
+    )
+    set_limit(pipeline.services, account, None)
+    assert pipeline.drain(max_receives=3).sent == 3
+    assert all(len(sink.find(m)) == 1 for m in mids)
+    assert pipeline.depth(pipeline.dlq_url) == 0
+
+
+def test_fallback_provider_takes_the_pack_when_the_default_is_down(
+    pipeline: Pipeline, account: Seeded, sink: SmtpSink, down_port: int
+) -> None:
+    from mailpass.schemas import ProviderCreate
+
+    services = pipeline.services
+    down = services.providers.create(
+        account.account_id,
+        ProviderCreate(
+            kind="smtp",
+            name="down",
+            host="127.0.0.1",
+            port=down_port,
+            security="none",
+            from_email="dev@example.com",
+            make_default=True,
+        ),
+    )
+    services.providers.set_fallbacks(account.account_id, [account.provider_id])
+    mids = [
+        m["message_id"]
+        for m in pipeline.batch.enqueue(principal(account), BatchRequest(messages=messages(6)))[
+            "messages"
+        ]
+    ]
+    report = pipeline.drain()
+    assert (report.sent, report.failed, report.retried) == (6, 0, 0)
+    for mid in mids:
+        assert len(sink.find(mid)) == 1
+        status = status_of(services, account, mid)
+        assert status["provider_id"] == account.provider_id
+        assert "connection refused" in status["note"]
+    assert down["provider_id"] != account.provider_id

@@ -36,12 +36,20 @@ def test_every_function_logs_to_a_group_with_retention(template: dict[str, Any])
         assert props["RetentionInDays"] == {"Ref": "LogRetentionDays"}, name
 
 
-def test_table_is_on_demand_with_ttl_and_pitr(template: dict[str, Any]) -> None:
-    (table,) = resources(template, "AWS::DynamoDB::Table").values()
-    props = table["Properties"]
+def test_tables_are_on_demand_with_ttl_and_the_main_one_has_pitr(
+    template: dict[str, Any],
+) -> None:
+    tables = resources(template, "AWS::DynamoDB::Table")
+    assert set(tables) == {"MailTable", "IdempotencyTable"}
+    props = tables["MailTable"]["Properties"]
     assert props["BillingMode"] == "PAY_PER_REQUEST"
     assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
     assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    # Powertools Idempotency's default layout: key `id`, TTL on `expiration`.
+    idem = tables["IdempotencyTable"]["Properties"]
+    assert idem["BillingMode"] == "PAY_PER_REQUEST"
+    assert idem["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
+    assert idem["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
 
 
 def test_outputs_name_what_tests_and_operators_need(template: dict[str, Any]) -> None:

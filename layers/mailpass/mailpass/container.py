@@ -71,7 +71,12 @@ class Container:
         dlq_url = self.settings.dead_letter_queue_url
         dead_letters = SqsQueue(lambda: aws.client("sqs"), dlq_url) if dlq_url else None
         return DispatchService(
-            self.store, self.queue, self.senders, self.settings, dead_letters=dead_letters
+            self.store,
+            self.queue,
+            self.senders,
+            self.settings,
+            dead_letters=dead_letters,
+            limits=self.limits,
         )
 
     @cached_property

@@ -173,6 +173,9 @@ class Outcome:
     error_message: str | None = None
     note: str | None = None
     provider_message_id: str | None = None
+    # Set when the message went (or was refused) through a provider other than the queued one.
+    provider_id: str | None = None
+    provider_kind: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,8 +198,9 @@ class BatchStore(Protocol):
         request where possible; returns the pack ids now held."""
         ...
 
-    def begin_pack(self, claim: PackClaim, *, lease_until: float) -> bool:
-        """claimed -> sending, if the claim is still ours: from here delivery may happen."""
+    def begin_pack(self, claim: PackClaim, *, lease_until: float) -> int:
+        """claimed -> sending, if the claim is still ours: from here delivery may happen.
+        Returns how many times the pack has been claimed (0: the claim is not ours any more)."""
         ...
 
     def release_pack(self, claim: PackClaim) -> None: ...

@@ -171,6 +171,8 @@ def _apply_result(record: MessageRecord, result: dict[str, Any] | None) -> Messa
     record.error_message = result.get("error_message")
     record.note = result.get("note") or record.note
     record.provider_message_id = result.get("provider_message_id") or record.provider_message_id
+    record.provider_id = result.get("provider_id") or record.provider_id
+    record.provider_kind = result.get("provider_kind") or record.provider_kind
     return record
 
 
@@ -675,9 +677,9 @@ class DynamoStore:
             }
         }
 
-    def begin_pack(self, claim: PackClaim, *, lease_until: float) -> bool:
+    def begin_pack(self, claim: PackClaim, *, lease_until: float) -> int:
         try:
-            self._db.update_item(
+            out = self._db.update_item(
                 TableName=self._table,
                 Key={"pk": _s(f"PACK#{claim.pack_id}"), "sk": _s("PACK")},
                 UpdateExpression="SET #s = :sending, lease_until = :lease",
@@ -689,10 +691,11 @@ class DynamoStore:
                     ":tok": _s(claim.token),
                     ":lease": {"N": repr(lease_until)},
                 },
+                ReturnValues="ALL_NEW",
             )
         except self._db.exceptions.ConditionalCheckFailedException:
-            return False
-        return True
+            return 0
+        return int(out["Attributes"].get("attempts", {}).get("N", "1"))
 
     def release_pack(self, claim: PackClaim) -> None:
         # If the condition fails someone else holds it now, and they decide.
@@ -742,6 +745,8 @@ class DynamoStore:
                         error_message=d.get("error_message"),
                         note=d.get("note"),
                         provider_message_id=d.get("provider_message_id"),
+                        provider_id=d.get("provider_id"),
+                        provider_kind=d.get("provider_kind"),
                     )
                 pending = out.get("UnprocessedKeys") or {}
                 if not pending:
@@ -764,6 +769,8 @@ class DynamoStore:
                             "error_message": o.error_message[:2000] if o.error_message else None,
                             "note": o.note,
                             "provider_message_id": o.provider_message_id,
+                            "provider_id": o.provider_id,
+                            "provider_kind": o.provider_kind,
                         }
                     )
                 }

@@ -40,8 +40,17 @@ from mailpass.errors import ProviderError
 from mailpass.mime import Composition, OutgoingMessage, build_message
 from mailpass.models import MessageStatus, Provider, utcnow
 from mailpass.observability import logger
-from mailpass.ports import AccountConfig, Outcome, PackClaim, Queue, QueuedMessage, SenderFactory
+from mailpass.ports import (
+    AccountConfig,
+    Outcome,
+    PackClaim,
+    Queue,
+    QueuedMessage,
+    Reservation,
+    SenderFactory,
+)
 from mailpass.service.batch import BatchCapableStore
+from mailpass.service.limits import Limits
 from mailpass.service.send import TEST_KEY_NOTE
 from mailpass.settings import Settings
 
@@ -104,9 +113,54 @@ class _Done:
     delay: int | None = None
     leave: bool = False
     retried: int = 0
+    # Put back on the queue as a new message (same pack), so waiting out send limits does not
+    # use up the deliveries SQS allows before the DLQ.
+    requeue: bool = False
 
 
-_Ready = tuple[_Pack, Provider | None]
+_Ready = tuple[_Pack, list[Provider]]
+# SQS keeps a message invisible for 12 hours at most.
+MAX_VISIBILITY = 12 * 3600
+
+
+class _Quota:
+    """Send-limit places for one pack: taken from a provider in one request for the rest of the
+    pack, and what was not used given back at the end. Test keys only look."""
+
+    def __init__(self, limits: Limits, test: bool) -> None:
+        self._limits = limits
+        self._test = test
+        self._held: dict[str, tuple[Provider, Reservation, int]] = {}  # id -> (.., .., unused)
+        self._full: dict[str, int] = {}  # id -> seconds until it has room again
+
+    def take(self, provider: Provider, want: int) -> int | None:
+        """None: a place is taken. Otherwise the seconds until the provider has room."""
+        pid = provider.provider_id
+        if pid in self._full:
+            return self._full[pid]
+        held = self._held.get(pid)
+        if held is None or held[2] == 0:
+            got = self._limits.take(provider, 1 if self._test else want, dry_run=self._test)
+            if not got.granted:
+                rate = Limits.rate(got)
+                self._full[pid] = rate.reset_seconds if rate else 60
+                return self._full[pid]
+            held = (provider, got, 10**9 if self._test else got.granted)
+        self._held[pid] = (held[0], held[1], held[2] - 1)
+        return None
+
+    def unused(self, provider: Provider) -> None:
+        """The provider did not take the message: its place goes back to the pool."""
+        held = self._held.get(provider.provider_id)
+        if held is not None:
+            self._held[provider.provider_id] = (held[0], held[1], held[2] + 1)
+
+    def give_back_unused(self) -> None:
+        if self._test:
+            return
+        for provider, got, left in self._held.values():
+            if left > 0:
+                self._limits.give_back(provider, got, left)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,8 +186,10 @@ class DispatchService:
         faults: Faults | None = None,
         clock: Callable[[], float] = time.time,
         receive_wait_seconds: int | None = None,
+        limits: Limits | None = None,
     ) -> None:
         self._store = store
+        self._limits = limits or Limits(store)
         self._queue = queue
         self._senders = senders
         self._settings = settings
@@ -246,13 +302,13 @@ class DispatchService:
         results: list[tuple[_Pack, _Done]] = []
         for pack in packs:
             if pack.pack_id in held:
-                provider = None if pack.test else self._provider(pack, accounts)
-                ready.append((pack, provider))
+                ready.append((pack, self._chain(pack, accounts)))
             else:
                 results.append((pack, self._settle(pack, now)))
                 report.settled += 1
         results += self._send_all(ready, remaining_ms)
         delays: dict[str, int] = {}
+        requeue: dict[str, str] = {}  # receipt -> body
         for pack, result in results:
             for outcome in result.outcomes:
                 if outcome.status == MessageStatus.SENT.value:
@@ -262,10 +318,22 @@ class DispatchService:
             report.retried += result.retried
             if result.leave:
                 continue
-            if result.delay is None:
+            if result.requeue:
+                requeue[pack.msg.receipt] = pack.msg.body
+            elif result.delay is None:
                 done.append(pack.msg.receipt)
             else:
                 delays[pack.msg.receipt] = result.delay
+        if requeue:
+            # Same body, same pack id: the copy is claimed against the same PACK item, and
+            # what is already final is skipped when it comes round.
+            bodies = list(requeue.items())
+            failed = self._queue.send_batch({str(n): body for n, (_, body) in enumerate(bodies)})
+            for n, (receipt, _) in enumerate(bodies):
+                if str(n) in failed:
+                    delays[receipt] = 0  # the old copy stays; it is tried again
+                else:
+                    done.append(receipt)
         self._faults.at("before_delete", "")
         if done:
             self._queue.delete(done)
@@ -292,25 +360,26 @@ class DispatchService:
         self._store.record_outcomes(outcomes)
         return _Done(outcomes)
 
-    def _provider(self, pack: _Pack, accounts: dict[str, AccountConfig | None]) -> Provider | None:
+    def _chain(self, pack: _Pack, accounts: dict[str, AccountConfig | None]) -> list[Provider]:
+        """The pack's provider (the default when it was queued), then the account's fallbacks."""
         if pack.account_id not in accounts:
             accounts[pack.account_id] = self._store.get_account_config(pack.account_id)
         config = accounts[pack.account_id]
         if config is None:
-            return None
-        chosen = next((p for p in config.providers if p.provider_id == pack.provider_id), None)
-        return chosen or config.default_provider
+            return []
+        first = pack.provider_id if config.provider(pack.provider_id) else None
+        return config.chain(first)
 
     def _send_all(
         self, ready: list[_Ready], remaining_ms: Callable[[], int]
     ) -> list[tuple[_Pack, _Done]]:
         lanes: dict[str, list[_Ready]] = {}
-        for pack, provider in ready:
-            if provider is not None and not provider.kind.is_ses:
-                key = "smtp:" + provider.provider_id  # one connection, in order
+        for pack, chain in ready:
+            if chain and not chain[0].kind.is_ses:
+                key = "smtp:" + chain[0].provider_id  # one connection, in order
             else:
                 key = "pack:" + pack.pack_id  # SES calls and test keys: nothing to share
-            lanes.setdefault(key, []).append((pack, provider))
+            lanes.setdefault(key, []).append((pack, chain))
         if len(lanes) <= 1 or self._settings.send_concurrency <= 1:
             return [r for lane in lanes.values() for r in self._run_lane(lane, remaining_ms)]
         if self._pool is None:
@@ -326,8 +395,8 @@ class DispatchService:
     ) -> list[tuple[_Pack, _Done]]:
         done: list[tuple[_Pack, _Done]] = []
         recording: Future[None] | None = None
-        for pack, provider in lane:
-            result, recording = self._hand_off(pack, provider, remaining_ms, recording)
+        for pack, chain in lane:
+            result, recording = self._hand_off(pack, chain, remaining_ms, recording)
             done.append((pack, result))
         if recording is not None:
             recording.result()  # the lane ends with every final state stored
@@ -336,7 +405,7 @@ class DispatchService:
     def _hand_off(
         self,
         pack: _Pack,
-        provider: Provider | None,
+        chain: list[Provider],
         remaining_ms: Callable[[], int],
         previous: Future[None] | None,
     ) -> tuple[_Done, Future[None] | None]:
@@ -344,7 +413,7 @@ class DispatchService:
         while this one is marked as sending; both finish before this pack's first send, so a
         crash mid-pack leaves only this pack's outcomes unknown."""
         try:
-            return self._send_pack(pack, provider, remaining_ms, previous)
+            return self._send_pack(pack, chain, remaining_ms, previous)
         finally:
             if previous is not None:
                 previous.result()  # on every path, errors included
@@ -352,69 +421,114 @@ class DispatchService:
     def _send_pack(
         self,
         pack: _Pack,
-        provider: Provider | None,
+        chain: list[Provider],
         remaining_ms: Callable[[], int],
         previous: Future[None] | None,
     ) -> tuple[_Done, Future[None] | None]:
+        lease = self._clock() + self._settings.lease_seconds  # the hand-off gets a full lease
+        claims = self._store.begin_pack(pack.claim, lease_until=lease)
+        if not claims:
+            return _Done(leave=True), None  # the claim was lost; whoever holds it decides
         todo = pack.members
-        if pack.msg.receive_count > 1:  # a retry: skip what an earlier delivery finished
+        if claims > 1:  # held before (a retry, a redrive, a duplicate): skip what is final
             finished = self._store.results(pack.account_id, pack.message_ids)
             todo = [(mid, f) for mid, f in pack.members if mid not in finished]
-            if not todo:
-                return _Done(), None
-        lease = self._clock() + self._settings.lease_seconds  # the hand-off gets a full lease
-        if not self._store.begin_pack(pack.claim, lease_until=lease):
-            return _Done(leave=True), None  # the claim was lost; whoever holds it decides
         if previous is not None:
             previous.result()
         # No send starts unless it can finish (timeout included) inside the lease.
         s = self._settings
         last_start = lease - min(s.smtp_timeout_seconds + 5, s.lease_seconds / 2)
+        quota = _Quota(self._limits, pack.test)
         outcomes: list[Outcome] = []
         delay: int | None = None
+        limited: int | None = None  # seconds until a provider has room again
         retried = 0
         attempts = pack.msg.receive_count
-        for mid, fields in todo:
+        down: dict[str, str] = {}  # providers that failed transiently in this pack: why
+        for index, (mid, fields) in enumerate(todo):
             self._faults.at("in_handoff", mid)
 
-            def final(status: str, mid: str = mid, **kw: Any) -> None:
+            def final(
+                status: str, mid: str = mid, provider: Provider | None = None, **kw: Any
+            ) -> None:
+                if provider is not None:
+                    kw.update(provider_id=provider.provider_id, provider_kind=provider.kind.value)
                 outcomes.append(Outcome(pack.account_id, mid, status, utcnow(), **kw))
 
             if remaining_ms() < self._settings.drain_margin_ms or self._clock() > last_start:
                 delay = max(delay or 0, 0)  # out of time: left for the next delivery
                 continue
-            if pack.test:
-                final("sent", note=TEST_KEY_NOTE)
-                continue
-            if provider is None:
+            if not chain:
                 final("failed", error_message="the account has no provider any more")
                 continue
-            try:
-                receipt = self._senders.for_provider(provider).send(_outgoing(mid, fields))
-            except ProviderError as exc:
-                if exc.permanent:
-                    final("failed", error_message=exc.reason)
-                elif attempts >= self._settings.max_receives:
-                    # Final here; SQS moves the pack to the DLQ on its next receive.
-                    final(
-                        "failed", error_message=f"gave up after {attempts} attempts: {exc.reason}"
+            outgoing = None if pack.test else _outgoing(mid, fields)
+            failures: list[str] = []
+            sent = False
+            for provider in chain:
+                if provider.provider_id in down:
+                    failures.append(down[provider.provider_id])
+                    continue
+                wait = quota.take(provider, len(todo) - index)
+                if wait is not None:  # over its limit: the next provider, or later
+                    limited = wait if limited is None else min(limited, wait)
+                    continue
+                if outgoing is None:
+                    final("sent", note=TEST_KEY_NOTE, provider=provider)
+                    sent = True
+                    break
+                try:
+                    receipt = self._senders.for_provider(provider).send(outgoing)
+                except ProviderError as exc:
+                    quota.unused(provider)
+                    if exc.permanent:
+                        final("failed", error_message=exc.reason, provider=provider)
+                        sent = True  # final: a refusal of the message is not tried elsewhere
+                        break
+                    down[provider.provider_id] = exc.reason
+                    failures.append(exc.reason)
+                    continue
+                self._faults.at("after_send", mid)
+                notes = []
+                if provider is not chain[0] and failures:
+                    notes.append("sent through a fallback after: " + "; ".join(failures))
+                if receipt.refused:
+                    notes.append(
+                        "refused recipients: "
+                        + "; ".join(f"{a}: {why}" for a, why in sorted(receipt.refused.items()))
                     )
-                    delay = max(delay or 0, 0)
-                else:
-                    delay = max(delay or 0, self._backoff(attempts))
-                    retried += 1
-                continue
-            self._faults.at("after_send", mid)
-            note = None
-            if receipt.refused:
-                note = "refused recipients: " + "; ".join(
-                    f"{a}: {why}" for a, why in sorted(receipt.refused.items())
+                final(
+                    "sent",
+                    provider_message_id=receipt.provider_message_id,
+                    note=" | ".join(notes) or None,
+                    provider=provider,
                 )
-            final("sent", provider_message_id=receipt.provider_message_id, note=note)
+                sent = True
+                break
+            if sent:
+                continue
+            if not failures:  # every provider is over its limit: wait for a window, not a fail
+                delay = max(delay or 0, min(limited or 60, MAX_VISIBILITY))
+                continue
+            reason = "; ".join(failures)
+            if attempts >= self._settings.max_receives:
+                # Final here; SQS moves the pack to the DLQ on its next receive.
+                final("failed", error_message=f"gave up after {attempts} attempts: {reason}")
+                delay = max(delay or 0, 0)
+            else:
+                delay = max(delay or 0, self._backoff(attempts))
+                retried += 1
+        quota.give_back_unused()
         self._faults.at("before_record", pack.pack_id)
         release = delay is not None and len(outcomes) < len(todo)
         recording = self._writer().submit(self._record, pack, outcomes, release)
-        return _Done(outcomes, delay=delay, retried=retried), recording
+        # Waiting only for a send limit must not use up the pack's deliveries toward the DLQ.
+        requeue = (
+            release
+            and limited is not None
+            and retried == 0
+            and attempts >= self._settings.max_receives - 2
+        )
+        return _Done(outcomes, delay=delay, retried=retried, requeue=requeue), recording
 
     def _record(self, pack: _Pack, outcomes: list[Outcome], release: bool) -> None:
         if outcomes:
