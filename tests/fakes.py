@@ -46,6 +46,16 @@ class InMemoryStore:
             raise NotFound()
         self.keys[key.key_hash] = key
 
+    def list_api_keys(self, account_id: str) -> list[ApiKey]:
+        return [k for k in self.keys.values() if k.account_id == account_id]
+
+    def revoke_api_key(self, account_id: str, key_id: str) -> None:
+        for h, k in self.keys.items():
+            if k.account_id == account_id and k.key_id == key_id:
+                self.keys[h] = replace(k, revoked=True)
+                return
+        raise NotFound()
+
     quota: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def put_provider(self, provider: Provider, *, create: bool = True) -> None:

@@ -14,7 +14,7 @@ import sys
 from typing import Any
 
 from mailpass.errors import MailPassError
-from mailpass.models import SmtpSecurity
+from mailpass.models import ProviderKind, SmtpSecurity
 
 
 def _stack_outputs(stack: str) -> dict[str, str]:
@@ -37,8 +37,13 @@ def _configure(args: argparse.Namespace) -> None:
         raise SystemExit("set MAILPASS_TABLE_NAME, or pass --table-name or --stack")
 
 
-def _password(args: argparse.Namespace) -> str | None:
-    if not args.username:
+NEEDS_SECRET = {"sendgrid", "mailgun", "mailpass"}
+
+
+def _password(args: argparse.Namespace, *, needed: bool | None = None) -> str | None:
+    if needed is None:
+        needed = bool(getattr(args, "username", None))
+    if not needed and not args.password_env and not args.password_stdin:
         return None
     if args.password_env:
         value = os.environ.get(args.password_env)
@@ -47,7 +52,14 @@ def _password(args: argparse.Namespace) -> str | None:
         return value
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\n")
-    return getpass.getpass("SMTP password: ")
+    return getpass.getpass("Password or API key: ")
+
+
+def _provider_fields(args: argparse.Namespace) -> dict[str, Any]:
+    """The provider fields given on the command line (None: not given)."""
+    names = ["name", "host", "port", "security", "username", "region", "configuration_set"]
+    names += ["from_email", "from_name", "hourly_limit", "daily_limit"]
+    return {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
 
 
 def _print(data: Any) -> None:
@@ -86,37 +98,50 @@ def run(args: argparse.Namespace) -> None:
                     "note": "Store this key now: it is not shown again.",
                 }
             )
-        case "provider", "add-smtp":
-            provider = admin.add_smtp_provider(
-                args.account,
-                name=args.name,
-                host=args.host,
-                port=args.port,
-                security=SmtpSecurity(args.security),
-                username=args.username,
-                password=_password(args),
-                from_email=args.from_email,
-                from_name=args.from_name,
-                make_default=args.default,
+        case "key", "list":
+            _print(admin.list_api_keys(args.account))
+        case "key", "revoke":
+            admin.revoke_api_key(args.account, args.key)
+            _print({"key_id": args.key, "revoked": True})
+        case "provider", ("add" | "add-smtp" | "add-ses"):
+            from mailpass.schemas import ProviderCreate
+
+            kind = {"add-smtp": "smtp", "add-ses": "ses"}.get(args.action) or args.kind
+            fields = _provider_fields(args)
+            needed = kind in NEEDS_SECRET or bool(fields.get("username"))
+            password = None if kind == "ses" else _password(args, needed=needed)
+            request = ProviderCreate.model_validate(
+                {
+                    **fields,
+                    "kind": kind,
+                    "name": fields.get("name") or kind,
+                    "make_default": args.default,
+                    **({"password": password} if password else {}),
+                }
             )
-            _print(provider.public())
-        case "provider", "add-ses":
-            provider = admin.add_ses_provider(
-                args.account,
-                name=args.name,
-                region=args.region,
-                configuration_set=args.configuration_set,
-                from_email=args.from_email,
-                from_name=args.from_name,
-                make_default=args.default,
-            )
-            _print(provider.public())
+            _print(container.providers.create(args.account, request))
+        case "provider", "update":
+            from mailpass.schemas import ProviderUpdate
+
+            fields = _provider_fields(args)
+            for limit in args.clear or []:
+                fields[limit] = None
+            password = _password(args, needed=False)
+            if password:
+                fields["password"] = password
+            change = ProviderUpdate.model_validate(fields)
+            _print(container.providers.update(args.account, args.provider, change))
+        case "provider", "delete":
+            _print(container.providers.delete(args.account, args.provider))
         case "provider", "set-default":
-            admin.set_default_provider(args.account, args.provider)
+            container.providers.set_default(args.account, args.provider)
             _print({"account_id": args.account, "default_provider_id": args.provider})
+        case "provider", "fallbacks":
+            _print(container.providers.set_fallbacks(args.account, args.providers))
+        case "provider", "test":
+            _print(container.providers.test(args.account, args.provider))
         case "provider", "list":
-            default, providers = admin.list_providers(args.account)
-            _print([{**p.public(), "default": p.provider_id == default} for p in providers])
+            _print(container.providers.list_all(args.account))
         case _:
             raise SystemExit("unknown command")
 
@@ -137,33 +162,55 @@ def parser() -> argparse.ArgumentParser:
     kc.add_argument("--permissions", nargs="+", default=["mail"], choices=["mail", "settings"])
     kc.add_argument("--test", action="store_true", help="an mp_test_ key: never reaches a provider")
 
+    kl = key.add_parser("list", help="an account's keys (prefixes only)")
+    kl.add_argument("--account", required=True)
+    kr = key.add_parser("revoke", help="revoke a key: it stops working at once")
+    kr.add_argument("--account", required=True)
+    kr.add_argument("--key", required=True, help="the key_id")
+
     prov = sub.add_parser("provider").add_subparsers(dest="action", required=True)
-    smtp = prov.add_parser("add-smtp", help="add an SMTP provider")
-    smtp.add_argument("--account", required=True)
-    smtp.add_argument("--name", default="SMTP")
-    smtp.add_argument("--host", required=True)
-    smtp.add_argument("--port", type=int, default=587)
-    smtp.add_argument("--security", choices=[s.value for s in SmtpSecurity], default="starttls")
-    smtp.add_argument("--username")
-    src = smtp.add_mutually_exclusive_group()
-    src.add_argument("--password-env", metavar="VAR", help="read the password from $VAR")
-    src.add_argument("--password-stdin", action="store_true", help="read it from stdin")
-    smtp.add_argument("--from-email")
-    smtp.add_argument("--from-name")
-    smtp.add_argument("--default", action="store_true", help="make it the account's default")
 
-    ses = prov.add_parser("add-ses", help="add an Amazon SES provider")
-    ses.add_argument("--account", required=True)
-    ses.add_argument("--name", default="Amazon SES")
-    ses.add_argument("--region", required=True)
-    ses.add_argument("--configuration-set")
-    ses.add_argument("--from-email")
-    ses.add_argument("--from-name")
-    ses.add_argument("--default", action="store_true")
+    def fields(cmd: argparse.ArgumentParser, *, secret: bool = True) -> None:
+        cmd.add_argument("--account", required=True)
+        cmd.add_argument("--name")
+        cmd.add_argument("--host")
+        cmd.add_argument("--port", type=int)
+        cmd.add_argument("--security", choices=[s.value for s in SmtpSecurity])
+        cmd.add_argument("--username")
+        if secret:
+            src = cmd.add_mutually_exclusive_group()
+            src.add_argument("--password-env", metavar="VAR", help="the password/API key in $VAR")
+            src.add_argument("--password-stdin", action="store_true", help="read it from stdin")
+        cmd.add_argument("--region", help="SES region; for mailgun: eu or us")
+        cmd.add_argument("--configuration-set")
+        cmd.add_argument("--from-email")
+        cmd.add_argument("--from-name")
+        cmd.add_argument("--hourly-limit", type=int, metavar="N", help="sends per UTC hour")
+        cmd.add_argument("--daily-limit", type=int, metavar="N", help="sends per UTC day")
 
-    sd = prov.add_parser("set-default", help="make a provider the account's default")
-    sd.add_argument("--account", required=True)
-    sd.add_argument("--provider", required=True)
+    add = prov.add_parser("add", help="add a provider of any kind (presets fill in the relay)")
+    add.add_argument("--kind", required=True, choices=[k.value for k in ProviderKind])
+    fields(add)
+    add.add_argument("--default", action="store_true", help="make it the account's default")
+    for name, what in (("add-smtp", "an SMTP server"), ("add-ses", "Amazon SES")):
+        cmd = prov.add_parser(name, help=f"add {what} (same as add --kind ...)")
+        fields(cmd, secret=name == "add-smtp")
+        cmd.add_argument("--default", action="store_true")
+    up = prov.add_parser("update", help="change a provider; only what is given changes")
+    fields(up)
+    up.add_argument("--provider", required=True)
+    up.add_argument("--clear", nargs="+", choices=["hourly_limit", "daily_limit"])
+    for name, what in (
+        ("delete", "delete a provider (and its secret)"),
+        ("set-default", "make a provider the account's default"),
+        ("test", "connect to the provider for real and report each step"),
+    ):
+        cmd = prov.add_parser(name, help=what)
+        cmd.add_argument("--account", required=True)
+        cmd.add_argument("--provider", required=True)
+    fb = prov.add_parser("fallbacks", help="the providers to try, in order, after the default")
+    fb.add_argument("--account", required=True)
+    fb.add_argument("--providers", nargs="*", default=[], metavar="ID")
 
     queue = sub.add_parser("queue").add_subparsers(dest="action", required=True)
     queue.add_parser("stats", help="messages waiting, in flight and dead-lettered")
@@ -174,7 +221,6 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also messages whose hand-off was interrupted (may already have been delivered)",
     )
-
     pl = prov.add_parser("list", help="list an account's providers (secrets masked)")
     pl.add_argument("--account", required=True)
     return p

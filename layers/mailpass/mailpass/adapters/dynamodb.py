@@ -328,6 +328,68 @@ class DynamoStore:
                 raise NotFound(f"No account {key.account_id}") from None
             raise Conflict("That API key already exists") from None
 
+    def list_api_keys(self, account_id: str) -> list[ApiKey]:
+        out = self._db.query(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :key)",
+            ExpressionAttributeValues={":pk": _s(account_pk(account_id)), ":key": _s("KEY#")},
+            ConsistentRead=True,
+        )
+        keys = []
+        for raw in out.get("Items", []):
+            d = from_item(raw)
+            keys.append(
+                ApiKey(
+                    key_id=d["key_id"],
+                    account_id=account_id,
+                    key_hash=d.get("key_hash", ""),
+                    prefix=d["prefix"],
+                    permissions=frozenset(d.get("permissions", [])),
+                    revoked=bool(d.get("revoked", False)),
+                    test=bool(d.get("test", False)),
+                    created_at=_dt(d.get("created_at")) or utcnow(),
+                )
+            )
+        return sorted(keys, key=lambda k: k.created_at)
+
+    def revoke_api_key(self, account_id: str, key_id: str) -> None:
+        listing = self._db.get_item(
+            TableName=self._table,
+            Key={"pk": _s(account_pk(account_id)), "sk": _s(f"KEY#{key_id}")},
+            ConsistentRead=True,
+        ).get("Item")
+        if listing is None:
+            raise NotFound(f"No key {key_id} on account {account_id}")
+        key_hash = listing["key_hash"]["S"]
+        revoke: dict[str, Any] = {
+            "UpdateExpression": "SET revoked = :yes, revoked_at = :at",
+            "ConditionExpression": "attribute_exists(pk)",
+            "ExpressionAttributeValues": {
+                ":yes": {"BOOL": True},
+                ":at": _s(utcnow().isoformat()),
+            },
+            "TableName": self._table,
+        }
+        # Both at once: the lookup item is what every request reads (consistently), so the
+        # key stops working with the very next request.
+        db: Any = self._db
+        db.transact_write_items(
+            TransactItems=[
+                {
+                    "Update": {
+                        **revoke,
+                        "Key": {"pk": _s(f"APIKEY#{key_hash}"), "sk": _s("APIKEY")},
+                    }
+                },
+                {
+                    "Update": {
+                        **revoke,
+                        "Key": {"pk": _s(account_pk(account_id)), "sk": _s(f"KEY#{key_id}")},
+                    }
+                },
+            ]
+        )
+
     def put_provider(self, provider: Provider, *, create: bool = True) -> None:
         values = {
             "pk": account_pk(provider.account_id),

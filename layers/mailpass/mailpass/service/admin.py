@@ -13,6 +13,7 @@ from mailpass.models import (
     Provider,
     ProviderKind,
     SmtpSecurity,
+    iso,
     utcnow,
 )
 from mailpass.ports import SecretStore, Store
@@ -80,6 +81,24 @@ class AdminService:
         )
         self._store.create_api_key(key)
         return IssuedKey(key.key_id, api_key, key.prefix, perms)
+
+    def list_api_keys(self, account_id: str) -> list[dict[str, object]]:
+        """Prefixes only: the keys themselves were shown once, when they were made."""
+        self._require_account(account_id)
+        return [
+            {
+                "key_id": k.key_id,
+                "prefix": k.prefix,
+                "permissions": sorted(k.permissions),
+                "test": k.test,
+                "revoked": k.revoked,
+                "created_at": iso(k.created_at),
+            }
+            for k in self._store.list_api_keys(account_id)
+        ]
+
+    def revoke_api_key(self, account_id: str, key_id: str) -> None:
+        self._store.revoke_api_key(account_id, key_id)
 
     def add_smtp_provider(
         self,

@@ -168,9 +168,7 @@ class ProviderService:
         provider = self._store_secret(provider, password)
         try:
             self._store.put_provider(provider, create=True)
-            if request.make_default or config.account.default_provider_id is None:
-                # The first provider becomes the default: "add one and mark it default" is
-                # what every account does first.
+            if request.make_default:
                 self._store.update_account_providers(
                     config,
                     default_provider_id=provider.provider_id,
