@@ -7,6 +7,7 @@ import contextlib
 import json
 import os
 import statistics
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -169,3 +170,25 @@ class Result:
             "notes": self.notes,
             "details": self.details,
         }
+
+
+class Requests:
+    """Counts every API call our clients make, by service and operation."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[tuple[str, str]] = Counter()
+        self._hooked: set[int] = set()
+
+    def hook_all(self) -> None:
+        from mailpass.adapters import aws
+
+        for client in list(aws._clients.values()):  # the process's own clients
+            if id(client) not in self._hooked:
+                client.meta.events.register("before-call", self._count)
+                self._hooked.add(id(client))
+
+    def _count(self, model: Any, **_: Any) -> None:
+        self.counts[(model.service_model.service_name, model.name)] += 1
+
+    def snapshot(self) -> Counter[tuple[str, str]]:
+        return Counter(self.counts)

@@ -27,7 +27,16 @@ from email.policy import SMTP
 from email.utils import format_datetime
 from typing import Any, cast
 
-from bench.common import EVENTS, Context, Result, Row, Stack, load_event, stdout_discarded
+from bench.common import (
+    EVENTS,
+    Context,
+    Requests,
+    Result,
+    Row,
+    Stack,
+    load_event,
+    stdout_discarded,
+)
 
 ROUNDS = 3
 PER_ROUND = 400
@@ -52,28 +61,6 @@ class Countdown(Context):
 
     def get_remaining_time_in_millis(self) -> int:
         return int(self.budget_ms - (time.monotonic() - self.started) * 1000)
-
-
-class Requests:
-    """Counts every API call our clients make, by service and operation."""
-
-    def __init__(self) -> None:
-        self.counts: Counter[tuple[str, str]] = Counter()
-        self._hooked: set[int] = set()
-
-    def hook_all(self) -> None:
-        from mailpass.adapters import aws
-
-        for client in list(aws._clients.values()):  # the process's own clients
-            if id(client) not in self._hooked:
-                client.meta.events.register("before-call", self._count)
-                self._hooked.add(id(client))
-
-    def _count(self, model: Any, **_: Any) -> None:
-        self.counts[(model.service_model.service_name, model.name)] += 1
-
-    def snapshot(self) -> Counter[tuple[str, str]]:
-        return Counter(self.counts)
 
 
 def per_message(counts: Counter[tuple[str, str]], n: int) -> dict[str, float]:

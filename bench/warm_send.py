@@ -22,7 +22,17 @@ from email.policy import SMTP
 from email.utils import format_datetime, formataddr
 from typing import Any, cast
 
-from bench.common import Context, Result, Row, Stack, load_event, median, p90, stdout_discarded
+from bench.common import (
+    Context,
+    Requests,
+    Result,
+    Row,
+    Stack,
+    load_event,
+    median,
+    p90,
+    stdout_discarded,
+)
 
 ROUNDS = 400
 WARMUP = 20
@@ -167,6 +177,7 @@ def run(stack: Stack, rounds: int = ROUNDS, warmup: int = WARMUP) -> Result:
 
     caught = stack.sink.caught[caught_before:]
     expected = 2 * (warmup + rounds)
+    requests_per_send = count_requests(stack, event, context)
     if len(caught) != expected:
         raise RuntimeError(f"the SMTP catcher got {len(caught)} messages, expected {expected}")
     rcpts = sorted({len(c.recipients) for c in caught})
@@ -183,6 +194,10 @@ def run(stack: Stack, rounds: int = ROUNDS, warmup: int = WARMUP) -> Result:
         ),
         Row("  p90 per send", p90(times["ours"]), p90(times["floor"])),
         Row("  fastest send", min(times["ours"]), min(times["floor"])),
+        *(
+            Row(f"DynamoDB requests per /send, {case}", n, unit="req")
+            for case, n in requests_per_send.items()
+        ),
     ]
     return Result(
         name=f"warm /send ({rounds} sends each, after {warmup} warm-up)",
@@ -195,5 +210,48 @@ def run(stack: Stack, rounds: int = ROUNDS, warmup: int = WARMUP) -> Result:
             "recipients_per_message": rcpts,
             "median_message_bytes_caught": sizes,
             "send_ms": times,
+            "dynamodb_requests_per_send": requests_per_send,
         },
     )
+
+
+def count_requests(
+    stack: Stack, event: dict[str, Any], context: Any, n: int = 20
+) -> dict[str, float]:
+    """DynamoDB requests per /send (both tables), counted on our own clients: as timed above,
+    with an hourly limit on the provider, with both limits, and with an Idempotency-Key."""
+    from mailpass.container import get_container
+    from mailpass.schemas import ProviderUpdate
+    from mailpass_api.handler import lambda_handler
+
+    requests = Requests()
+    requests.hook_all()
+    providers = get_container().providers
+    config = get_container().store.get_account_config(stack.account_id)
+    provider_id = config.account.default_provider_id if config else None
+    if provider_id is None:
+        raise RuntimeError("the bench account has no default provider")
+
+    def measure(with_key: bool = False) -> float:
+        before = requests.snapshot()
+        with stdout_discarded():
+            for i in range(n):
+                e = {**event, "headers": {**event["headers"]}}
+                if with_key:
+                    e["headers"]["idempotency-key"] = f"bench-{secrets.token_hex(6)}-{i}"
+                out = lambda_handler(e, context)
+                if out["statusCode"] != 200:
+                    raise RuntimeError(f"/send: {out['statusCode']} {out['body']}")
+        counts = requests.snapshot() - before
+        return sum(c for (svc, _), c in counts.items() if svc == "dynamodb") / n
+
+    out = {"as timed (no limits, no key)": measure()}
+    providers.update(stack.account_id, provider_id, ProviderUpdate(hourly_limit=10**6))
+    out["with an hourly limit"] = measure()
+    providers.update(stack.account_id, provider_id, ProviderUpdate(daily_limit=10**6))
+    out["with hourly and daily limits"] = measure()
+    providers.update(
+        stack.account_id, provider_id, ProviderUpdate(hourly_limit=None, daily_limit=None)
+    )
+    out["with an Idempotency-Key"] = measure(with_key=True)
+    return out
