@@ -221,7 +221,7 @@ def count_requests(
     """DynamoDB requests per /send (both tables), counted on our own clients: as timed above,
     with an hourly limit on the provider, with both limits, and with an Idempotency-Key."""
     from mailpass.container import get_container
-    from mailpass.schemas import ProviderUpdate
+    from mailpass.provider_schemas import ProviderUpdate
     from mailpass_api.handler import lambda_handler
 
     requests = Requests()

@@ -104,7 +104,7 @@ def run(args: argparse.Namespace) -> None:
             admin.revoke_api_key(args.account, args.key)
             _print({"key_id": args.key, "revoked": True})
         case "provider", ("add" | "add-smtp" | "add-ses"):
-            from mailpass.schemas import ProviderCreate
+            from mailpass.provider_schemas import ProviderCreate
 
             kind = {"add-smtp": "smtp", "add-ses": "ses"}.get(args.action) or args.kind
             fields = _provider_fields(args)
@@ -121,7 +121,7 @@ def run(args: argparse.Namespace) -> None:
             )
             _print(container.providers.create(args.account, request))
         case "provider", "update":
-            from mailpass.schemas import ProviderUpdate
+            from mailpass.provider_schemas import ProviderUpdate
 
             fields = _provider_fields(args)
             for limit in args.clear or []:

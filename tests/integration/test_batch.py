@@ -557,7 +557,7 @@ def test_operator_sees_the_dlq_and_redrives_all_but_unknown_deliveries(
 
 
 def set_limit(services: Container, account: Seeded, hourly: int | None) -> None:
-    from mailpass.schemas import ProviderUpdate
+    from mailpass.provider_schemas import ProviderUpdate
 
     services.providers.update(
         account.account_id, account.provider_id, ProviderUpdate(hourly_limit=hourly)
@@ -639,7 +639,7 @@ def test_waiting_on_a_limit_does_not_use_up_deliveries_toward_the_dlq(
 def test_fallback_provider_takes_the_pack_when_the_default_is_down(
     pipeline: Pipeline, account: Seeded, sink: SmtpSink, down_port: int
 ) -> None:
-    from mailpass.schemas import ProviderCreate
+    from mailpass.provider_schemas import ProviderCreate
 
     services = pipeline.services
     down = services.providers.create(

@@ -11,13 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from mailpass.container import Container, get_container
 from mailpass.errors import MailPassError, ValidationFailed
 from mailpass.models import Permission, Principal
-from mailpass.schemas import (
-    BatchRequest,
-    FallbackOrder,
-    ProviderCreate,
-    ProviderUpdate,
-    SendRequest,
-)
+from mailpass.schemas import BatchRequest, SendRequest
 from mailpass.settings import get_settings
 from pydantic import BaseModel, ValidationError
 
@@ -186,6 +180,8 @@ def providers_routes(app: FastAPI) -> None:
     async def create_provider(
         request: Request, principal: SettingsPrincipal, c: Services
     ) -> dict[str, Any]:
+        from mailpass.provider_schemas import ProviderCreate
+
         body = await parse_body(request, ProviderCreate)
         return ok(await blocking(request, c.providers.create, principal.account_id, body))
 
@@ -193,6 +189,8 @@ def providers_routes(app: FastAPI) -> None:
     async def set_fallbacks(
         request: Request, principal: SettingsPrincipal, c: Services
     ) -> dict[str, Any]:
+        from mailpass.provider_schemas import FallbackOrder
+
         body = await parse_body(request, FallbackOrder)
         return ok(
             await blocking(
@@ -210,6 +208,8 @@ def providers_routes(app: FastAPI) -> None:
     async def update_provider(
         request: Request, provider_id: str, principal: SettingsPrincipal, c: Services
     ) -> dict[str, Any]:
+        from mailpass.provider_schemas import ProviderUpdate
+
         body = await parse_body(request, ProviderUpdate)
         return ok(
             await blocking(request, c.providers.update, principal.account_id, provider_id, body)

@@ -14,7 +14,7 @@ from mailpass.errors import NotFound, ValidationFailed
 from mailpass.ids import new_id
 from mailpass.models import Provider, ProviderKind, SmtpSecurity, utcnow
 from mailpass.ports import AccountConfig, SecretStore, Store
-from mailpass.schemas import ProviderCreate, ProviderUpdate
+from mailpass.provider_schemas import ProviderCreate, ProviderUpdate
 from mailpass.settings import Settings
 
 SMTP_FIELDS = {"host", "port", "security", "username", "password"}
