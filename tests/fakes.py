@@ -152,6 +152,9 @@ class InMemoryStore:
             m.error_message = reason
             m.updated_at = at
 
+    def add_event(self, account_id: str, message_id: str, event: MessageEvent) -> None:
+        self.events.setdefault((account_id, message_id), []).append(event)
+
     def get_message(
         self, account_id: str, message_id: str
     ) -> tuple[MessageRecord, list[MessageEvent]] | None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from mailpass_dev.servers import Endpoint, SmtpSink, start_dynamodb_local, start_moto
-from mailpass_dev.template import LocalNames, create_queues, create_tables, load
+from mailpass_dev.template import LocalNames, create_queues, create_secrets, create_tables, load
 
 LOCAL_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "local",
@@ -57,6 +57,7 @@ class LocalStack:
             base = {**LOCAL_CREDENTIALS, "AWS_ENDPOINT_URL": self.moto.url}
             os.environ.update(base)
             create_queues(self.names, self.client("sqs"))
+            create_secrets(self.names, self.client("secretsmanager"))
             self.env = {
                 **LOCAL_CREDENTIALS,
                 "AWS_ENDPOINT_URL": self.moto.url,

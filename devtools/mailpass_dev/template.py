@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -199,3 +200,22 @@ def create_queues(names: LocalNames, client: Any) -> dict[str, str]:
                 },
             )
     return dict(names.refs)
+
+
+def create_secrets(names: LocalNames, client: Any) -> dict[str, str]:
+    """Every AWS::SecretsManager::Secret, with a random value where the template generates one."""
+    import secrets as random
+
+    made = {}
+    for logical_id, props in names.resources("AWS::SecretsManager::Secret").items():
+        name = str(names.resolve(props.get("Name") or names.physical(logical_id)))
+        value = props.get("SecretString")
+        if value is None:
+            length = int(props.get("GenerateSecretString", {}).get("PasswordLength", 32))
+            value = random.token_urlsafe(length)[:length]
+        # A stack restarted on the same moto keeps its key.
+        with contextlib.suppress(client.exceptions.ResourceExistsException):
+            client.create_secret(Name=name, SecretString=str(names.resolve(value)))
+        names.refs[logical_id] = name  # Ref is the ARN in AWS; the name works the same here
+        made[logical_id] = name
+    return made

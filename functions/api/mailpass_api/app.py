@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from mailpass.container import Container, get_container
-from mailpass.errors import MailPassError, ValidationFailed
+from mailpass.errors import MailPassError, NotFound, ValidationFailed
 from mailpass.models import Permission, Principal
 from mailpass.schemas import BatchRequest, SendRequest
 from mailpass.settings import get_settings
@@ -127,8 +127,10 @@ def create_app(max_request_bytes: int | None = None, *, inline_blocking: bool = 
     ) -> dict[str, Any]:
         body = await parse_body(request, SendRequest)
 
+        base = public_base(request)
+
         def work() -> dict[str, Any]:
-            result = c.sending.send(principal, body)
+            result = c.sending.send(principal, body, base)
             data = {
                 "message_id": result.message_id,
                 "status": result.status,
@@ -152,7 +154,7 @@ def create_app(max_request_bytes: int | None = None, *, inline_blocking: bool = 
             principal,
             c,
             "send-batch",
-            lambda: {"data": c.batch.enqueue(principal, body)},
+            lambda: {"data": c.batch.enqueue(principal, body, public_base(request))},
         )
         return ok(out["data"])
 
@@ -163,7 +165,43 @@ def create_app(max_request_bytes: int | None = None, *, inline_blocking: bool = 
         return ok(await blocking(request, c.status.get, principal, message_id))
 
     providers_routes(app)
+    tracking_routes(app)
     return app
+
+
+def public_base(request: Request) -> str:
+    """The URL this API is reached at, for links that must come back to it."""
+    return str(request.base_url).rstrip("/")
+
+
+def caller_ip(request: Request) -> str | None:
+    # Mangum puts API Gateway's requestContext.http.sourceIp here; uvicorn, the peer.
+    return request.client.host if request.client else None
+
+
+NO_STORE = {"Cache-Control": "no-store, no-cache, must-revalidate, private", "Pragma": "no-cache"}
+
+
+def tracking_routes(app: FastAPI) -> None:
+    """Hit by mail clients, unauthenticated: the signed token is the only thing trusted."""
+
+    @app.get(f"{API}/track/open/{{token}}", include_in_schema=False)
+    async def track_open(request: Request, token: str, c: Services) -> Response:
+        from mailpass.tracking import PIXEL_GIF
+
+        ua = request.headers.get("user-agent")
+        await blocking(request, c.tracking.record, token, caller_ip(request), ua)
+        # The pixel either way: a mail client shows nothing whatever happened.
+        return Response(PIXEL_GIF, media_type="image/gif", headers=NO_STORE)
+
+    @app.get(f"{API}/track/click/{{token}}", include_in_schema=False)
+    async def track_click(request: Request, token: str, c: Services) -> Response:
+        ua = request.headers.get("user-agent")
+        tracked = await blocking(request, c.tracking.record, token, caller_ip(request), ua)
+        if tracked is None or tracked.url is None:
+            # No redirect for anything we did not sign ourselves: not an open redirect.
+            raise NotFound("No such link")
+        return Response(status_code=302, headers={"Location": tracked.url, **NO_STORE})
 
 
 def providers_routes(app: FastAPI) -> None:

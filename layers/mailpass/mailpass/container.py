@@ -19,6 +19,7 @@ from mailpass.service.dispatch import DispatchService
 from mailpass.service.limits import Limits
 from mailpass.service.send import SendService
 from mailpass.service.status import StatusService
+from mailpass.service.tracking import TrackingService
 from mailpass.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -33,7 +34,9 @@ class Container:
 
     @cached_property
     def store(self) -> BatchCapableStore:
-        return DynamoStore(aws.dynamodb(), self.settings.table_name)
+        return DynamoStore(
+            aws.dynamodb(), self.settings.table_name, self.settings.message_retention_days
+        )
 
     @cached_property
     def secrets(self) -> SecretStore:
@@ -77,6 +80,7 @@ class Container:
             self.settings,
             dead_letters=dead_letters,
             limits=self.limits,
+            tracking=self.tracking,
         )
 
     @cached_property
@@ -94,7 +98,11 @@ class Container:
 
     @cached_property
     def sending(self) -> SendService:
-        return SendService(self.store, self.senders, self.settings, self.limits)
+        return SendService(self.store, self.senders, self.settings, self.limits, self.tracking)
+
+    @cached_property
+    def tracking(self) -> TrackingService:
+        return TrackingService(self.store, self.secrets, self.settings)
 
     @cached_property
     def status(self) -> StatusService:

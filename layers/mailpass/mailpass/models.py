@@ -104,6 +104,9 @@ class Provider:
     # Sends per UTC hour / day through this provider; None: no limit.
     hourly_limit: int | None = None
     daily_limit: int | None = None
+    # Open/click tracking for messages through this provider (a message may still turn it off).
+    track_opens: bool = True
+    track_clicks: bool = True
     created_at: datetime = field(default_factory=utcnow)
     updated_at: datetime | None = None
 
@@ -124,6 +127,8 @@ class Provider:
             "configuration_set": self.configuration_set,
             "hourly_limit": self.hourly_limit,
             "daily_limit": self.daily_limit,
+            "track_opens": self.track_opens,
+            "track_clicks": self.track_clicks,
             "created_at": iso(self.created_at),
             "updated_at": iso(self.updated_at),
         }

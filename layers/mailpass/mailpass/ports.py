@@ -83,6 +83,7 @@ class Store(Protocol):
     def get_message(
         self, account_id: str, message_id: str
     ) -> tuple[MessageRecord, list[MessageEvent]] | None: ...
+    def add_event(self, account_id: str, message_id: str, event: MessageEvent) -> None: ...
 
 
 class SecretStore(Protocol):
@@ -229,4 +230,10 @@ class Idempotency(Protocol):
     ) -> dict[str, Any]:
         """`work()`'s result, run once per (account, key) in the retention time; a repeat with
         the same body gets the first result, with another body IdempotencyConflict."""
+        ...
+
+
+class EventNotifier(Protocol):
+    def notify(self, account_id: str, message_id: str, event: MessageEvent) -> None:
+        """Hand an event to the account's webhooks; never blocks or fails the caller."""
         ...

@@ -38,6 +38,8 @@ class ProviderFields(BaseModel):
     from_name: Annotated[HeaderText, Field(max_length=MAX_NAME_CHARS)] | None = None
     hourly_limit: Limit | None = None
     daily_limit: Limit | None = None
+    track_opens: bool | None = None
+    track_clicks: bool | None = None
 
 
 class ProviderCreate(ProviderFields):

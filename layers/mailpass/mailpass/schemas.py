@@ -78,6 +78,9 @@ class MessageFields(BaseModel):
     metadata: Annotated[dict[str, Any], AfterValidator(check_metadata)] = Field(
         default_factory=dict
     )
+    # Open/click tracking for this message; None: as the provider is set (on by default).
+    track_opens: bool | None = None
+    track_clicks: bool | None = None
 
     @model_validator(mode="after")
     def _body_and_recipients(self) -> MessageFields:

@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     # How long a pooled SMTP connection may sit idle before we open a fresh one.
     smtp_idle_seconds: float = 60.0
     secret_cache_seconds: int = 300
+    # Open/click tracking: the HMAC key's secret, and the public base URL of the tracking
+    # endpoints (default: the URL the send request came in on).
+    tracking_key_secret: str | None = None
+    tracking_base_url: str | None = None
     # MailPass's own SMTP relay, behind the `mailpass` provider preset.
     relay_host: str = "smtp.mailpass.im"
     relay_port: int = 587

@@ -22,6 +22,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from mailpass.errors import Conflict, NotFound
+from mailpass.ids import new_id
 from mailpass.models import (
     Account,
     ApiKey,
@@ -118,6 +119,8 @@ def _provider_from(d: dict[str, Any]) -> Provider:
         configuration_set=d.get("configuration_set"),
         hourly_limit=d.get("hourly_limit"),
         daily_limit=d.get("daily_limit"),
+        track_opens=bool(d.get("track_opens", True)),
+        track_clicks=bool(d.get("track_clicks", True)),
         created_at=_dt(d.get("created_at")) or utcnow(),
         updated_at=_dt(d.get("updated_at")),
     )
@@ -205,9 +208,10 @@ def _message_item(record: MessageRecord) -> Item:
 
 
 class DynamoStore:
-    def __init__(self, client: DynamoDBClient, table: str) -> None:
+    def __init__(self, client: DynamoDBClient, table: str, event_ttl_days: int = 400) -> None:
         self._db = client
         self._table = table
+        self._event_ttl = event_ttl_days * 86400
 
     # keys and accounts -------------------------------------------------------------------
     def get_api_key(self, key_hash: str) -> ApiKey | None:
@@ -410,6 +414,8 @@ class DynamoStore:
             "configuration_set": provider.configuration_set,
             "hourly_limit": provider.hourly_limit,
             "daily_limit": provider.daily_limit,
+            "track_opens": provider.track_opens,
+            "track_clicks": provider.track_clicks,
             "created_at": provider.created_at,
             "updated_at": provider.updated_at,
         }
@@ -658,9 +664,30 @@ class DynamoStore:
                         created_at=_dt(d["created_at"]) or utcnow(),
                         ip_address=d.get("ip_address"),
                         user_agent=d.get("user_agent"),
+                        data=json.loads(d["data"]) if d.get("data") else {},
                     )
                 )
         return None if record is None else (_apply_result(record, result), events)
+
+    def add_event(self, account_id: str, message_id: str, event: MessageEvent) -> None:
+        at = event.created_at
+        self._db.put_item(
+            TableName=self._table,
+            Item=to_item(
+                {
+                    "pk": message_pk(account_id, message_id),
+                    "sk": f"EVENT#{at.isoformat()}#{new_id('ev')}",
+                    "type": "event",
+                    "event_type": event.event_type,
+                    "created_at": at,
+                    "ip_address": event.ip_address,
+                    "user_agent": event.user_agent,
+                    "data": json.dumps(event.data, ensure_ascii=False) if event.data else None,
+                    # Events go with their message.
+                    "expires_at": int(at.timestamp()) + self._event_ttl,
+                }
+            ),
+        )
 
     # batch pipeline -----------------------------------------------------------------------
     def allocate_queue_ids(self, count: int) -> int:

@@ -50,7 +50,9 @@ class BatchService:
         self._queue = queue
         self._settings = settings
 
-    def enqueue(self, principal: Principal, request: BatchRequest) -> dict[str, Any]:
+    def enqueue(
+        self, principal: Principal, request: BatchRequest, tracking_base: str | None = None
+    ) -> dict[str, Any]:
         config = self._store.get_account_config(principal.account_id)
         provider = config.default_provider if config else None
         if provider is None:
@@ -99,7 +101,7 @@ class BatchService:
 
         if valid:
             self._store_and_queue(
-                principal, provider.provider_id, provider.kind.value, valid, items
+                principal, provider.provider_id, provider.kind.value, valid, items, tracking_base
             )
         queued = sum(1 for i in items if i["status"] == "queued")
         return {
@@ -116,6 +118,7 @@ class BatchService:
         provider_kind: str,
         valid: list[tuple[int, MessageFields, str]],
         items: list[dict[str, Any]],
+        tracking_base: str | None = None,
     ) -> None:
         # One atomic counter step reserves the whole batch's block of queue ids.
         first = self._store.allocate_queue_ids(len(valid))
@@ -159,6 +162,7 @@ class BatchService:
                 "account_id": principal.account_id,
                 "provider_id": provider_id,
                 "test": principal.test,
+                "tracking_base": tracking_base,
             }
         )[:-1]
         packs = self._pack(

@@ -52,6 +52,7 @@ from mailpass.ports import (
 from mailpass.service.batch import BatchCapableStore
 from mailpass.service.limits import Limits
 from mailpass.service.send import TEST_KEY_NOTE
+from mailpass.service.tracking import TrackingService
 from mailpass.settings import Settings
 
 DEAD_LETTERED = "moved to the dead-letter queue after {n} deliveries; an operator can redrive it"
@@ -94,6 +95,7 @@ class _Pack:
     provider_id: str | None
     test: bool
     members: list[tuple[str, dict[str, Any]]]  # (message id, validated fields), in order
+    tracking_base: str | None = None  # where /send-batch was called: the tracking links' base
     claim: PackClaim = field(init=False)
 
     def __post_init__(self) -> None:
@@ -187,9 +189,11 @@ class DispatchService:
         clock: Callable[[], float] = time.time,
         receive_wait_seconds: int | None = None,
         limits: Limits | None = None,
+        tracking: TrackingService | None = None,
     ) -> None:
         self._store = store
         self._limits = limits or Limits(store)
+        self._tracking = tracking
         self._queue = queue
         self._senders = senders
         self._settings = settings
@@ -461,7 +465,7 @@ class DispatchService:
             if not chain:
                 final("failed", error_message="the account has no provider any more")
                 continue
-            outgoing = None if pack.test else _outgoing(mid, fields)
+            outgoing = None if pack.test else self._outgoing(pack, mid, fields, chain[0])
             failures: list[str] = []
             sent = False
             for provider in chain:
@@ -543,12 +547,28 @@ class DispatchService:
             )
         return self._records
 
+    def _outgoing(
+        self, pack: _Pack, message_id: str, f: dict[str, Any], provider: Provider
+    ) -> OutgoingMessage:
+        html = f.get("html")
+        if self._tracking is not None:
+            html = self._tracking.html_for(
+                html,
+                account_id=pack.account_id,
+                message_id=message_id,
+                provider=provider,
+                opens=f.get("track_opens"),
+                clicks=f.get("track_clicks"),
+                base_url=pack.tracking_base,
+            )
+        return _outgoing(message_id, f, html)
+
     def _backoff(self, attempts: int) -> int:
         s = self._settings
         return int(min(s.backoff_base_seconds * 2 ** max(attempts - 1, 0), s.backoff_max_seconds))
 
 
-def _outgoing(message_id: str, f: dict[str, Any]) -> OutgoingMessage:
+def _outgoing(message_id: str, f: dict[str, Any], html: str | None) -> OutgoingMessage:
     raw = build_message(
         Composition(
             message_id=message_id,
@@ -559,7 +579,7 @@ def _outgoing(message_id: str, f: dict[str, Any]) -> OutgoingMessage:
             reply_to=f.get("reply_to"),
             subject=f["subject"],
             date=utcnow(),
-            html=f.get("html"),
+            html=html,
             text=f.get("text"),
         )
     )
@@ -579,6 +599,7 @@ def _parse(msg: QueuedMessage) -> _Pack | None:
             provider_id=data.get("provider_id"),
             test=bool(data.get("test")),
             members=[(e["message_id"], e["message"]) for e in entries],
+            tracking_base=data.get("tracking_base"),
         )
     except (ValueError, KeyError, TypeError, IndexError):
         logger.error("unreadable queue message dropped", extra={"body": msg.body[:500]})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from mailpass.errors import (
     NoSmtpProvider,
@@ -21,6 +22,9 @@ from mailpass.ports import Reservation, SenderFactory, Store
 from mailpass.schemas import SendRequest
 from mailpass.service.limits import Limits, RateInfo, seconds_until
 from mailpass.settings import Settings
+
+if TYPE_CHECKING:
+    from mailpass.service.tracking import TrackingService
 
 TEST_KEY_NOTE = "test key: the pipeline ran, no provider was contacted"
 
@@ -71,12 +75,18 @@ def _explain(failures: list[tuple[Provider, str]], *, named: bool = False) -> st
 
 class SendService:
     def __init__(
-        self, store: Store, senders: SenderFactory, settings: Settings, limits: Limits
+        self,
+        store: Store,
+        senders: SenderFactory,
+        settings: Settings,
+        limits: Limits,
+        tracking: TrackingService | None = None,
     ) -> None:
         self._store = store
         self._senders = senders
         self._settings = settings
         self._limits = limits
+        self._tracking = tracking
 
     def _take(
         self, chain: list[Provider], test: bool, refused: list[tuple[Provider, Reservation]]
@@ -90,7 +100,10 @@ class SendService:
             refused.append((provider, got))
         return None
 
-    def send(self, principal: Principal, request: SendRequest) -> SendResult:
+    def send(
+        self, principal: Principal, request: SendRequest, tracking_base: str | None = None
+    ) -> SendResult:
+        """`tracking_base`: the public URL the request came in on, for tracking links."""
         config = self._store.get_account_config(principal.account_id)
         chain = config.chain() if config else []
         if not chain:
@@ -110,6 +123,17 @@ class SendService:
         provider, reservation = taken
         now = utcnow()
         message_id = new_message_id(self._settings.message_id_domain, now.timestamp())
+        html = request.html
+        if self._tracking is not None and not principal.test:
+            html = self._tracking.html_for(
+                html,
+                account_id=principal.account_id,
+                message_id=message_id,
+                provider=provider,
+                opens=request.track_opens,
+                clicks=request.track_clicks,
+                base_url=tracking_base,
+            )
         raw = build_message(
             Composition(
                 message_id=message_id,
@@ -120,7 +144,7 @@ class SendService:
                 reply_to=request.reply_to,
                 subject=request.subject,
                 date=now,
-                html=request.html,
+                html=html,
                 text=request.text,
             )
         )

@@ -36,11 +36,29 @@ def message_view(m: MessageRecord) -> dict[str, Any]:
 
 
 def event_view(e: MessageEvent) -> dict[str, Any]:
-    return {
+    view = {
         "event_type": e.event_type,
         "ip_address": e.ip_address,
         "user_agent": e.user_agent,
         "created_at": iso(e.created_at),
+    }
+    # Beyond the spec's four fields, only what tells events apart: a machine open or click
+    # (privacy proxy, scanner), the link clicked, a bounce's kind.
+    for key in ("machine", "url", "bounce_type", "reason"):
+        if key in e.data:
+            view[key] = e.data[key]
+    return view
+
+
+def engagement(events: list[MessageEvent]) -> dict[str, int]:
+    """Counts that stay honest: opens by people, apart from machine fetches."""
+    opens = [e for e in events if e.event_type == "open"]
+    clicks = [e for e in events if e.event_type == "click"]
+    return {
+        "opens": sum(1 for e in opens if not e.data.get("machine")),
+        "machine_opens": sum(1 for e in opens if e.data.get("machine")),
+        "clicks": sum(1 for e in clicks if not e.data.get("machine")),
+        "machine_clicks": sum(1 for e in clicks if e.data.get("machine")),
     }
 
 
@@ -56,4 +74,8 @@ class StatusService:
             raise NotFound("No such message for this account")
         record, events = found
         ordered = sorted(events, key=lambda e: e.created_at)
-        return {"message": message_view(record), "events": [event_view(e) for e in ordered]}
+        return {
+            "message": message_view(record),
+            "events": [event_view(e) for e in ordered],
+            "engagement": engagement(ordered),
+        }
