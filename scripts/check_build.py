@@ -19,6 +19,7 @@ def main() -> int:
             layer / "aws_lambda_powertools" / "__init__.py",
             BUILD / "ApiFunction" / "mailpass_api" / "handler.py",
             BUILD / "DispatcherFunction" / "mailpass_dispatcher" / "handler.py",
+            BUILD / "FeedbackFunction" / "mailpass_feedback" / "handler.py",
         )
         if not p.exists()
     ]

@@ -155,6 +155,15 @@ class InMemoryStore:
     def add_event(self, account_id: str, message_id: str, event: MessageEvent) -> None:
         self.events.setdefault((account_id, message_id), []).append(event)
 
+    suppressions: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def suppressed(self, account_id: str, emails: list[str]) -> dict[str, str]:
+        return {
+            e.lower(): self.suppressions[(account_id, e.lower())]
+            for e in emails
+            if (account_id, e.lower()) in self.suppressions
+        }
+
     def get_message(
         self, account_id: str, message_id: str
     ) -> tuple[MessageRecord, list[MessageEvent]] | None:

@@ -166,6 +166,19 @@ def create_app(max_request_bytes: int | None = None, *, inline_blocking: bool = 
 
     providers_routes(app)
     tracking_routes(app)
+
+    @app.get(f"{API}/suppressions")
+    async def list_suppressions(
+        request: Request, principal: SettingsPrincipal, c: Services
+    ) -> dict[str, Any]:
+        return ok(await blocking(request, c.feedback.suppressions, principal.account_id))
+
+    @app.delete(f"{API}/suppressions/{{email}}")
+    async def remove_suppression(
+        request: Request, email: str, principal: SettingsPrincipal, c: Services
+    ) -> dict[str, Any]:
+        return ok(await blocking(request, c.feedback.unsuppress, principal.account_id, email))
+
     return app
 
 

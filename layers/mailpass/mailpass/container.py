@@ -24,6 +24,7 @@ from mailpass.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from mailpass.service.admin import AdminService
+    from mailpass.service.feedback import FeedbackService
     from mailpass.service.operations import QueueOperations
     from mailpass.service.providers import ProviderService
 
@@ -99,6 +100,12 @@ class Container:
     @cached_property
     def sending(self) -> SendService:
         return SendService(self.store, self.senders, self.settings, self.limits, self.tracking)
+
+    @cached_property
+    def feedback(self) -> FeedbackService:
+        from mailpass.service.feedback import FeedbackService
+
+        return FeedbackService(self.store)
 
     @cached_property
     def tracking(self) -> TrackingService:

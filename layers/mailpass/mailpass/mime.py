@@ -32,6 +32,8 @@ class OutgoingMessage:
     envelope_from: str
     recipients: tuple[str, ...]
     raw: bytes
+    # Whose message it is: SES carries it back in its feedback events (as message tags).
+    account_id: str | None = None
 
 
 def _body(text: str) -> tuple[bytes, bytes]:

@@ -17,6 +17,11 @@ def iso(dt: datetime | None) -> str | None:
     return None if dt is None else dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
+# SES message tags that carry a message's identity into SES's feedback events.
+ACCOUNT_TAG = "mailpass_account"
+MESSAGE_TAG = "mailpass_message"
+
+
 class Permission(StrEnum):
     MAIL = "mail"
     SETTINGS = "settings"
@@ -60,6 +65,8 @@ class Account:
     created_at: datetime
     # Tried in order after the default when it fails transiently or is over its limit.
     fallback_provider_ids: tuple[str, ...] = ()
+    # How many addresses are on the suppression list: sends look it up only when there are any.
+    suppressions: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from mailpass.mime import OutgoingMessage
-from mailpass.models import Account, ApiKey, MessageEvent, MessageRecord, Provider
+from mailpass.models import Account, ApiKey, MessageEvent, MessageRecord, MessageStatus, Provider
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +84,9 @@ class Store(Protocol):
         self, account_id: str, message_id: str
     ) -> tuple[MessageRecord, list[MessageEvent]] | None: ...
     def add_event(self, account_id: str, message_id: str, event: MessageEvent) -> None: ...
+    def suppressed(self, account_id: str, emails: list[str]) -> dict[str, str]:
+        """Which of these addresses are on the account's suppression list, and why."""
+        ...
 
 
 class SecretStore(Protocol):
@@ -237,3 +240,20 @@ class EventNotifier(Protocol):
     def notify(self, account_id: str, message_id: str, event: MessageEvent) -> None:
         """Hand an event to the account's webhooks; never blocks or fails the caller."""
         ...
+
+
+class FeedbackStore(Protocol):
+    def add_event(self, account_id: str, message_id: str, event: MessageEvent) -> None: ...
+    def set_feedback_status(
+        self,
+        account_id: str,
+        message_id: str,
+        status: MessageStatus,
+        at: datetime,
+        reason: str | None,
+    ) -> None: ...
+    def add_suppression(
+        self, account_id: str, email: str, *, reason: str, at: datetime, message_id: str | None
+    ) -> bool: ...
+    def remove_suppression(self, account_id: str, email: str) -> None: ...
+    def list_suppressions(self, account_id: str) -> list[dict[str, Any]]: ...

@@ -160,12 +160,26 @@ def _apply_result(record: MessageRecord, result: dict[str, Any] | None) -> Messa
     dispatcher); feedback that moved the message on later (delivered, bounced) still wins."""
     if record.status is MessageStatus.CLAIMED:
         record.status = MessageStatus.QUEUED
-    if result is None or record.status in (
+    if result is None:
+        return record
+    feedback = record.status in (
         MessageStatus.DELIVERED,
         MessageStatus.BOUNCED,
         MessageStatus.COMPLAINED,
-    ):
-        return record
+    )
+    status = MessageStatus(result["status"])
+    at = _dt(result.get("at"))
+    if not feedback:
+        record.status = status
+        record.updated_at = at
+        record.error_message = result.get("error_message")
+    if status is MessageStatus.SENT:
+        record.sent_at = at
+    record.note = result.get("note") or record.note
+    record.provider_message_id = result.get("provider_message_id") or record.provider_message_id
+    record.provider_id = result.get("provider_id") or record.provider_id
+    record.provider_kind = result.get("provider_kind") or record.provider_kind
+    return record
     record.status = MessageStatus(result["status"])
     at = _dt(result.get("at"))
     record.updated_at = at
@@ -253,6 +267,7 @@ class DynamoStore:
                     default_provider_id=d.get("default_provider_id"),
                     created_at=_dt(d.get("created_at")) or utcnow(),
                     fallback_provider_ids=tuple(d.get("fallback_provider_ids") or ()),
+                    suppressions=int(d.get("suppressed_count") or 0),
                 )
             else:
                 providers.append(_provider_from(d))
@@ -688,6 +703,138 @@ class DynamoStore:
                 }
             ),
         )
+
+    def set_feedback_status(
+        self,
+        account_id: str,
+        message_id: str,
+        status: MessageStatus,
+        at: datetime,
+        reason: str | None,
+    ) -> None:
+        """Delivery feedback moves a message on: delivered only from before delivery; bounced,
+        complained (or, for a reject, failed) from anything."""
+        values: dict[str, Any] = {":new": _s(status.value), ":at": _s(at.isoformat())}
+        sets = ["#s = :new", "updated_at = :at"]
+        if reason:
+            sets.append("error_message = :why")
+            values[":why"] = _s(reason[:2000])
+        condition = "attribute_exists(pk)"
+        if status is MessageStatus.DELIVERED:
+            condition += " AND #s IN (:queued, :sending, :sent, :claimed)"
+            values.update(
+                {
+                    ":queued": _s("queued"),
+                    ":sending": _s("sending"),
+                    ":sent": _s("sent"),
+                    ":claimed": _s("claimed"),
+                }
+            )
+        # Failing the condition: already further along (or gone); the event is still recorded.
+        with contextlib.suppress(self._db.exceptions.ConditionalCheckFailedException):
+            self._db.update_item(
+                TableName=self._table,
+                Key={"pk": _s(message_pk(account_id, message_id)), "sk": _s("MSG")},
+                UpdateExpression="SET " + ", ".join(sets),
+                ConditionExpression=condition,
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues=values,
+            )
+
+    # suppression list --------------------------------------------------------------------
+    def add_suppression(
+        self, account_id: str, email: str, *, reason: str, at: datetime, message_id: str | None
+    ) -> bool:
+        key = email.lower()
+        try:
+            self._db.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": to_item(
+                                {
+                                    "pk": account_pk(account_id),
+                                    "sk": f"SUP#{key}",
+                                    "type": "suppression",
+                                    "email": key,
+                                    "reason": reason[:1000],
+                                    "created_at": at,
+                                    "message_id": message_id,
+                                }
+                            ),
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": {"pk": _s(account_pk(account_id)), "sk": _s("CFG#ACCOUNT")},
+                            "UpdateExpression": "ADD suppressed_count :one",
+                            "ExpressionAttributeValues": {":one": {"N": "1"}},
+                        }
+                    },
+                ]
+            )
+        except self._db.exceptions.TransactionCanceledException:
+            return False  # already suppressed
+        return True
+
+    def remove_suppression(self, account_id: str, email: str) -> None:
+        key = email.lower()
+        try:
+            self._db.transact_write_items(
+                TransactItems=[
+                    {
+                        "Delete": {
+                            "TableName": self._table,
+                            "Key": {"pk": _s(account_pk(account_id)), "sk": _s(f"SUP#{key}")},
+                            "ConditionExpression": "attribute_exists(pk)",
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": {"pk": _s(account_pk(account_id)), "sk": _s("CFG#ACCOUNT")},
+                            "UpdateExpression": "ADD suppressed_count :minus",
+                            "ExpressionAttributeValues": {":minus": {"N": "-1"}},
+                        }
+                    },
+                ]
+            )
+        except self._db.exceptions.TransactionCanceledException:
+            raise NotFound(f"{email} is not on the suppression list") from None
+
+    def list_suppressions(self, account_id: str) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :sup)",
+            "ExpressionAttributeValues": {":pk": _s(account_pk(account_id)), ":sup": _s("SUP#")},
+        }
+        while True:
+            out = self._db.query(**kwargs)
+            items += [from_item(i) for i in out.get("Items", [])]
+            if "LastEvaluatedKey" not in out:
+                return items
+            kwargs["ExclusiveStartKey"] = out["LastEvaluatedKey"]
+
+    def suppressed(self, account_id: str, emails: list[str]) -> dict[str, str]:
+        keys = [
+            {"pk": _s(account_pk(account_id)), "sk": _s(f"SUP#{e.lower()}")}
+            for e in dict.fromkeys(e.lower() for e in emails)
+        ]
+        found: dict[str, str] = {}
+        db: Any = self._db
+        for i in range(0, len(keys), 100):
+            pending: Any = {self._table: {"Keys": keys[i : i + 100]}}
+            while pending:
+                out = db.batch_get_item(RequestItems=pending)
+                for raw in out.get("Responses", {}).get(self._table, []):
+                    d = from_item(raw)
+                    found[d["email"]] = d.get("reason", "suppressed")
+                pending = out.get("UnprocessedKeys") or None
+        return found
 
     # batch pipeline -----------------------------------------------------------------------
     def allocate_queue_ids(self, count: int) -> int:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from mailpass.errors import ProviderError
 from mailpass.mime import OutgoingMessage
+from mailpass.models import ACCOUNT_TAG, MESSAGE_TAG
 from mailpass.ports import SendReceipt
 
 if TYPE_CHECKING:
@@ -42,6 +43,12 @@ class SesSender:
         }
         if self._configuration_set:
             kwargs["ConfigurationSetName"] = self._configuration_set
+        if message.account_id:
+            # Feedback events carry these back, so they match without a lookup table.
+            kwargs["EmailTags"] = [
+                {"Name": ACCOUNT_TAG, "Value": message.account_id},
+                {"Name": MESSAGE_TAG, "Value": message.message_id.strip("<>")},
+            ]
         try:
             out = self._client.send_email(**kwargs)
         except ClientError as exc:

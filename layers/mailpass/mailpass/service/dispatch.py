@@ -120,7 +120,7 @@ class _Done:
     requeue: bool = False
 
 
-_Ready = tuple[_Pack, list[Provider]]
+_Ready = tuple[_Pack, list[Provider], dict[str, str]]  # pack, providers, suppressed
 # SQS keeps a message invisible for 12 hours at most.
 MAX_VISIBILITY = 12 * 3600
 
@@ -306,7 +306,7 @@ class DispatchService:
         results: list[tuple[_Pack, _Done]] = []
         for pack in packs:
             if pack.pack_id in held:
-                ready.append((pack, self._chain(pack, accounts)))
+                ready.append((pack, self._chain(pack, accounts), self._blocked(pack, accounts)))
             else:
                 results.append((pack, self._settle(pack, now)))
                 report.settled += 1
@@ -374,16 +374,27 @@ class DispatchService:
         first = pack.provider_id if config.provider(pack.provider_id) else None
         return config.chain(first)
 
+    def _blocked(self, pack: _Pack, accounts: dict[str, AccountConfig | None]) -> dict[str, str]:
+        """The pack's recipients that are on the account's suppression list (looked up only
+        when the account has any)."""
+        config = accounts.get(pack.account_id)
+        if config is None or not config.account.suppressions:
+            return {}
+        emails = [
+            a for _, f in pack.members for a in [f["to"], *f.get("cc", ()), *f.get("bcc", ())]
+        ]
+        return self._store.suppressed(pack.account_id, emails)
+
     def _send_all(
         self, ready: list[_Ready], remaining_ms: Callable[[], int]
     ) -> list[tuple[_Pack, _Done]]:
         lanes: dict[str, list[_Ready]] = {}
-        for pack, chain in ready:
+        for pack, chain, blocked in ready:
             if chain and not chain[0].kind.is_ses:
                 key = "smtp:" + chain[0].provider_id  # one connection, in order
             else:
                 key = "pack:" + pack.pack_id  # SES calls and test keys: nothing to share
-            lanes.setdefault(key, []).append((pack, chain))
+            lanes.setdefault(key, []).append((pack, chain, blocked))
         if len(lanes) <= 1 or self._settings.send_concurrency <= 1:
             return [r for lane in lanes.values() for r in self._run_lane(lane, remaining_ms)]
         if self._pool is None:
@@ -399,8 +410,8 @@ class DispatchService:
     ) -> list[tuple[_Pack, _Done]]:
         done: list[tuple[_Pack, _Done]] = []
         recording: Future[None] | None = None
-        for pack, chain in lane:
-            result, recording = self._hand_off(pack, chain, remaining_ms, recording)
+        for pack, chain, blocked in lane:
+            result, recording = self._hand_off(pack, chain, blocked, remaining_ms, recording)
             done.append((pack, result))
         if recording is not None:
             recording.result()  # the lane ends with every final state stored
@@ -410,6 +421,7 @@ class DispatchService:
         self,
         pack: _Pack,
         chain: list[Provider],
+        blocked: dict[str, str],
         remaining_ms: Callable[[], int],
         previous: Future[None] | None,
     ) -> tuple[_Done, Future[None] | None]:
@@ -417,7 +429,7 @@ class DispatchService:
         while this one is marked as sending; both finish before this pack's first send, so a
         crash mid-pack leaves only this pack's outcomes unknown."""
         try:
-            return self._send_pack(pack, chain, remaining_ms, previous)
+            return self._send_pack(pack, chain, blocked, remaining_ms, previous)
         finally:
             if previous is not None:
                 previous.result()  # on every path, errors included
@@ -426,6 +438,7 @@ class DispatchService:
         self,
         pack: _Pack,
         chain: list[Provider],
+        blocked: dict[str, str],
         remaining_ms: Callable[[], int],
         previous: Future[None] | None,
     ) -> tuple[_Done, Future[None] | None]:
@@ -465,6 +478,16 @@ class DispatchService:
             if not chain:
                 final("failed", error_message="the account has no provider any more")
                 continue
+            if fields["to"].lower() in blocked:
+                why = blocked[fields["to"].lower()]
+                final("failed", error_message=f"{fields['to']} is on the suppression list ({why})")
+                continue
+            if blocked:
+                fields = {
+                    **fields,
+                    "cc": [a for a in fields.get("cc", ()) if a.lower() not in blocked],
+                    "bcc": [a for a in fields.get("bcc", ()) if a.lower() not in blocked],
+                }
             outgoing = None if pack.test else self._outgoing(pack, mid, fields, chain[0])
             failures: list[str] = []
             sent = False
@@ -561,14 +584,16 @@ class DispatchService:
                 clicks=f.get("track_clicks"),
                 base_url=pack.tracking_base,
             )
-        return _outgoing(message_id, f, html)
+        return _outgoing(message_id, f, html, pack.account_id)
 
     def _backoff(self, attempts: int) -> int:
         s = self._settings
         return int(min(s.backoff_base_seconds * 2 ** max(attempts - 1, 0), s.backoff_max_seconds))
 
 
-def _outgoing(message_id: str, f: dict[str, Any], html: str | None) -> OutgoingMessage:
+def _outgoing(
+    message_id: str, f: dict[str, Any], html: str | None, account_id: str
+) -> OutgoingMessage:
     raw = build_message(
         Composition(
             message_id=message_id,
@@ -584,7 +609,7 @@ def _outgoing(message_id: str, f: dict[str, Any], html: str | None) -> OutgoingM
         )
     )
     recipients = tuple(dict.fromkeys([f["to"], *f.get("cc", ()), *f.get("bcc", ())]))
-    return OutgoingMessage(message_id, f["from_email"], recipients, raw)
+    return OutgoingMessage(message_id, f["from_email"], recipients, raw, account_id)
 
 
 def _parse(msg: QueuedMessage) -> _Pack | None:

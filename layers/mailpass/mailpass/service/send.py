@@ -116,8 +116,17 @@ class SendService:
                 details=[{"field": "from_email", "message": "required"}],
             )
         from_name = request.from_name if request.from_name is not None else first.from_name
+        # Looked up only for accounts that have suppressed addresses at all.
+        blocked = (
+            self._store.suppressed(principal.account_id, request.recipients)
+            if config and config.account.suppressions
+            else {}
+        )
+        to_blocked = request.to.lower() in blocked
         refused: list[tuple[Provider, Reservation]] = []
-        taken = self._take(chain, principal.test, refused)
+        taken = (
+            (chain[0], Reservation(1)) if to_blocked else self._take(chain, principal.test, refused)
+        )
         if taken is None:  # nothing accepted, nothing stored: the caller retries later
             raise _over_limit(refused)
         provider, reservation = taken
@@ -171,6 +180,12 @@ class SendService:
         )
         # Recorded before the hand-off, so a crash mid-send leaves a trace, never a silent loss.
         self._store.put_message(record)
+        if to_blocked:
+            # A hard bounce or complaint put it there: no provider is contacted.
+            reason = f"{request.to} is on the suppression list ({blocked[request.to.lower()]})"
+            self._store.mark_failed(principal.account_id, message_id, reason=reason, at=utcnow())
+            metrics.add_metric(name="MessagesSuppressed", unit="Count", value=1)
+            raise SendFailed(f"Not sent: {reason}")
         if principal.test:
             self._store.mark_sent(
                 principal.account_id,
@@ -192,8 +207,9 @@ class SendService:
         outgoing = OutgoingMessage(
             message_id=message_id,
             envelope_from=from_email,
-            recipients=tuple(request.recipients),
+            recipients=tuple(r for r in request.recipients if r.lower() not in blocked),
             raw=raw,
+            account_id=principal.account_id,
         )
         failures: list[tuple[Provider, str]] = []
         while True:
@@ -231,6 +247,8 @@ class SendService:
                 provider, reservation = taken
                 metrics.add_metric(name="MessagesFailedOver", unit="Count", value=1)
         notes = []
+        if blocked:
+            notes.append("not sent to suppressed: " + ", ".join(sorted(blocked)))
         if failures:
             notes.append("sent through a fallback after " + _explain(failures, named=True))
         if receipt.refused:

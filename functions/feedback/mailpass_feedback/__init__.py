@@ -1,0 +1,1 @@
+"""SES feedback (configuration-set events through SNS or EventBridge)."""
