@@ -20,6 +20,7 @@ def main() -> int:
             BUILD / "ApiFunction" / "mailpass_api" / "handler.py",
             BUILD / "DispatcherFunction" / "mailpass_dispatcher" / "handler.py",
             BUILD / "FeedbackFunction" / "mailpass_feedback" / "handler.py",
+            BUILD / "WebhookFunction" / "mailpass_webhooks" / "handler.py",
         )
         if not p.exists()
     ]

@@ -9,8 +9,10 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from mailpass_dev.stack import LocalStack
 from mailpass_dev.template import ROOT
@@ -35,7 +37,8 @@ class ScheduledDispatcher:
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=30)
+        if self._thread.ident is not None:  # started
+            self._thread.join(timeout=30)
 
     def _run(self) -> None:
         from mailpass_dispatcher.handler import lambda_handler
@@ -50,6 +53,85 @@ class ScheduledDispatcher:
                 continue
             if report.get("received"):
                 print(f"dispatcher: {report}", flush=True)
+
+
+class WebhookPoller:
+    """Feeds the webhook queue to the webhook function's handler as SQS events, the way the
+    event source mapping does in AWS."""
+
+    def __init__(self, queue_url: Callable[[], str]) -> None:
+        self._queue_url = queue_url  # known once the stack is up
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="webhooks", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.ident is not None:  # started
+            self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        import boto3
+        from mailpass_webhooks.handler import lambda_handler
+
+        sqs: Any = boto3.session.Session().client("sqs", region_name="us-east-1")
+        self.queue_url = self._queue_url()
+        while not self._stop.is_set():
+            try:
+                got = sqs.receive_message(
+                    QueueUrl=self.queue_url,
+                    MaxNumberOfMessages=10,
+                    WaitTimeSeconds=1,
+                    MessageSystemAttributeNames=["ApproximateReceiveCount"],
+                ).get("Messages", [])
+                if not got:
+                    continue
+                event = sqs_event(got, self.queue_url)
+                out = lambda_handler(event, _Context(time.monotonic() + 55))
+                failed = {f["itemIdentifier"] for f in out.get("batchItemFailures", [])}
+                done = [m for m in got if m["MessageId"] not in failed]
+                if done:  # what Lambda's event source mapping does after a success
+                    sqs.delete_message_batch(
+                        QueueUrl=self.queue_url,
+                        Entries=[
+                            {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]}
+                            for n, m in enumerate(done)
+                        ],
+                    )
+                print(f"webhooks: {len(done)} delivered, {len(failed)} to retry", flush=True)
+            except Exception as exc:  # keep polling, as the event source mapping would
+                print(f"webhook poll failed: {exc!r}", file=sys.stderr, flush=True)
+                self._stop.wait(1)
+
+
+def sqs_event(messages: list[dict[str, Any]], queue_url: str) -> dict[str, Any]:
+    """SQS messages as the Lambda event an SQS event source delivers."""
+    arn = "arn:aws:sqs:us-east-1:123456789012:" + queue_url.rsplit("/", 1)[-1]
+    return {
+        "Records": [
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": m["Body"],
+                "attributes": {
+                    "ApproximateReceiveCount": m.get("Attributes", {}).get(
+                        "ApproximateReceiveCount", "1"
+                    ),
+                    "SentTimestamp": "0",
+                    "SenderId": "local",
+                    "ApproximateFirstReceiveTimestamp": "0",
+                },
+                "messageAttributes": {},
+                "md5OfBody": m.get("MD5OfBody", ""),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": arn,
+                "awsRegion": "us-east-1",
+            }
+            for m in messages
+        ]
+    }
 
 
 class _Context:
@@ -123,12 +205,14 @@ def main() -> int:
 
     signal.signal(signal.SIGTERM, _terminate)
     dispatcher = ScheduledDispatcher(float(os.environ.get("MAILPASS_DRAIN_INTERVAL") or 5))
+    webhooks = WebhookPoller(lambda: stack.env["MAILPASS_WEBHOOK_QUEUE_URL"])
     try:
         stack.start()
         assert stack.smtp
         seeded = seed_dev(get_container().admin, "127.0.0.1", stack.smtp.port, api_key=dev_key)
         print(banner(api_port, seeded.api_key, outbox, stack), flush=True)
         dispatcher.start()
+        webhooks.start()
         config = uvicorn.Config(
             create_app(), host="127.0.0.1", port=api_port, log_level="info", lifespan="off"
         )
@@ -137,6 +221,7 @@ def main() -> int:
         pass
     finally:
         dispatcher.stop()
+        webhooks.stop()
         stack.stop()
         print("MailPass stopped.", file=sys.stderr)
     return 0

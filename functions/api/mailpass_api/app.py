@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from mailpass.container import Container, get_container
 from mailpass.errors import MailPassError, NotFound, ValidationFailed
 from mailpass.models import Permission, Principal
-from mailpass.schemas import BatchRequest, SendRequest
+from mailpass.schemas import BatchRequest, SendRequest, WebhookCreate
 from mailpass.settings import get_settings
 from pydantic import BaseModel, ValidationError
 
@@ -166,6 +166,29 @@ def create_app(max_request_bytes: int | None = None, *, inline_blocking: bool = 
 
     providers_routes(app)
     tracking_routes(app)
+
+    @app.post(f"{API}/webhooks", status_code=201)
+    async def create_webhook(
+        request: Request, principal: SettingsPrincipal, c: Services
+    ) -> dict[str, Any]:
+        body = await parse_body(request, WebhookCreate)
+        return ok(
+            await blocking(
+                request, c.webhooks.create, principal.account_id, body.url, list(body.event_types)
+            )
+        )
+
+    @app.get(f"{API}/webhooks")
+    async def list_webhooks(
+        request: Request, principal: SettingsPrincipal, c: Services
+    ) -> dict[str, Any]:
+        return ok(await blocking(request, c.webhooks.list_all, principal.account_id))
+
+    @app.delete(f"{API}/webhooks/{{webhook_id}}")
+    async def delete_webhook(
+        request: Request, webhook_id: str, principal: SettingsPrincipal, c: Services
+    ) -> dict[str, Any]:
+        return ok(await blocking(request, c.webhooks.delete, principal.account_id, webhook_id))
 
     @app.get(f"{API}/suppressions")
     async def list_suppressions(

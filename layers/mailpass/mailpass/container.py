@@ -23,10 +23,12 @@ from mailpass.service.tracking import TrackingService
 from mailpass.settings import Settings, get_settings
 
 if TYPE_CHECKING:
+    from mailpass.adapters.webhook_http import UrllibPost
     from mailpass.service.admin import AdminService
     from mailpass.service.feedback import FeedbackService
     from mailpass.service.operations import QueueOperations
     from mailpass.service.providers import ProviderService
+    from mailpass.service.webhooks import WebhookService
 
 
 @dataclass
@@ -105,11 +107,28 @@ class Container:
     def feedback(self) -> FeedbackService:
         from mailpass.service.feedback import FeedbackService
 
-        return FeedbackService(self.store)
+        return FeedbackService(self.store, self.webhooks)
 
     @cached_property
     def tracking(self) -> TrackingService:
-        return TrackingService(self.store, self.secrets, self.settings)
+        return TrackingService(self.store, self.secrets, self.settings, self.webhooks)
+
+    @cached_property
+    def webhooks(self) -> WebhookService:
+        from mailpass.service.webhooks import WebhookService
+
+        return WebhookService(self.store, self.secrets, self.settings, lambda: self.webhook_queue)
+
+    @cached_property
+    def webhook_queue(self) -> Queue | None:
+        url = self.settings.webhook_queue_url
+        return SqsQueue(lambda: aws.client("sqs"), url) if url else None
+
+    @cached_property
+    def webhook_post(self) -> UrllibPost:
+        from mailpass.adapters.webhook_http import UrllibPost
+
+        return UrllibPost(self.settings.webhook_timeout_seconds)
 
     @cached_property
     def status(self) -> StatusService:

@@ -177,3 +177,24 @@ class MessageEvent:
     ip_address: str | None = None
     user_agent: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
+
+
+WEBHOOK_EVENTS = ("open", "click", "delivery", "bounce", "complaint", "reject", "delivery_delay")
+
+
+@dataclass(frozen=True, slots=True)
+class Webhook:
+    webhook_id: str
+    account_id: str
+    url: str
+    event_types: tuple[str, ...]
+    secret_id: str  # the signing secret lives in Secrets Manager
+    created_at: datetime = field(default_factory=utcnow)
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "webhook_id": self.webhook_id,
+            "url": self.url,
+            "event_types": list(self.event_types),
+            "created_at": iso(self.created_at),
+        }

@@ -8,13 +8,22 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from mailpass.mime import OutgoingMessage
-from mailpass.models import Account, ApiKey, MessageEvent, MessageRecord, MessageStatus, Provider
+from mailpass.models import (
+    Account,
+    ApiKey,
+    MessageEvent,
+    MessageRecord,
+    MessageStatus,
+    Provider,
+    Webhook,
+)
 
 
 @dataclass(frozen=True, slots=True)
 class AccountConfig:
     account: Account
     providers: list[Provider]
+    webhooks: tuple[Webhook, ...] = ()
 
     @property
     def default_provider(self) -> Provider | None:
@@ -257,3 +266,15 @@ class FeedbackStore(Protocol):
     ) -> bool: ...
     def remove_suppression(self, account_id: str, email: str) -> None: ...
     def list_suppressions(self, account_id: str) -> list[dict[str, Any]]: ...
+
+
+class WebhookStore(Protocol):
+    def get_account_config(self, account_id: str) -> AccountConfig | None: ...
+    def put_webhook(self, webhook: Webhook) -> None: ...
+    def delete_webhook(self, account_id: str, webhook_id: str) -> None: ...
+
+
+class WebhookPost(Protocol):
+    def post(self, url: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
+        """(HTTP status, a short reason); raises only for a programming error."""
+        ...

@@ -113,3 +113,12 @@ class BatchRequest(BaseModel):
     messages: Annotated[list[dict[str, Any]], Field(min_length=1, max_length=MAX_BATCH)]
     from_email: EmailAddress | None = None
     from_name: Annotated[HeaderText, Field(max_length=MAX_NAME_CHARS)] | None = None
+
+
+class WebhookCreate(BaseModel):
+    """POST /api/v1/webhooks"""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    url: Annotated[str, Field(min_length=8, max_length=2048), AfterValidator(clean_header_text)]
+    event_types: Annotated[list[Annotated[str, Field(max_length=32)]], Field(min_length=1)]

@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     # endpoints (default: the URL the send request came in on).
     tracking_key_secret: str | None = None
     tracking_base_url: str | None = None
+    # Webhooks: deliveries go through this queue to the webhook function.
+    webhook_queue_url: str | None = None
+    # Plain http:// and private addresses for webhook receivers: only for local development.
+    allow_insecure_webhooks: bool = False
+    webhook_timeout_seconds: float = 5.0
     # MailPass's own SMTP relay, behind the `mailpass` provider preset.
     relay_host: str = "smtp.mailpass.im"
     relay_port: int = 587

@@ -32,6 +32,7 @@ from mailpass.models import (
     Provider,
     ProviderKind,
     SmtpSecurity,
+    Webhook,
     utcnow,
 )
 from mailpass.observability import logger
@@ -258,9 +259,21 @@ class DynamoStore:
         )
         account: Account | None = None
         providers: list[Provider] = []
+        webhooks: list[Webhook] = []
         for raw in out.get("Items", []):
             d = from_item(raw)
-            if d["sk"] == "CFG#ACCOUNT":
+            if d["sk"].startswith("CFG#WEBHOOK#"):
+                webhooks.append(
+                    Webhook(
+                        webhook_id=d["webhook_id"],
+                        account_id=account_id,
+                        url=d["url"],
+                        event_types=tuple(d.get("event_types") or ()),
+                        secret_id=d["secret_id"],
+                        created_at=_dt(d.get("created_at")) or utcnow(),
+                    )
+                )
+            elif d["sk"] == "CFG#ACCOUNT":
                 account = Account(
                     account_id=account_id,
                     name=d.get("name", ""),
@@ -273,7 +286,11 @@ class DynamoStore:
                 providers.append(_provider_from(d))
         if account is None:
             return None
-        return AccountConfig(account, sorted(providers, key=lambda p: p.created_at))
+        return AccountConfig(
+            account,
+            sorted(providers, key=lambda p: p.created_at),
+            tuple(sorted(webhooks, key=lambda w: w.created_at)),
+        )
 
     def create_account(self, account: Account) -> None:
         self._db.put_item(
@@ -346,6 +363,52 @@ class DynamoStore:
             if reasons and reasons[0] == "ConditionalCheckFailed":
                 raise NotFound(f"No account {key.account_id}") from None
             raise Conflict("That API key already exists") from None
+
+    def put_webhook(self, webhook: Webhook) -> None:
+        try:
+            self._db.transact_write_items(
+                TransactItems=[
+                    {
+                        "ConditionCheck": {
+                            "TableName": self._table,
+                            "Key": {
+                                "pk": _s(account_pk(webhook.account_id)),
+                                "sk": _s("CFG#ACCOUNT"),
+                            },
+                            "ConditionExpression": "attribute_exists(pk)",
+                        }
+                    },
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": to_item(
+                                {
+                                    "pk": account_pk(webhook.account_id),
+                                    "sk": f"CFG#WEBHOOK#{webhook.webhook_id}",
+                                    "type": "webhook",
+                                    "webhook_id": webhook.webhook_id,
+                                    "url": webhook.url,
+                                    "event_types": list(webhook.event_types),
+                                    "secret_id": webhook.secret_id,
+                                    "created_at": webhook.created_at,
+                                }
+                            ),
+                        }
+                    },
+                ]
+            )
+        except self._db.exceptions.TransactionCanceledException:
+            raise NotFound(f"No account {webhook.account_id}") from None
+
+    def delete_webhook(self, account_id: str, webhook_id: str) -> None:
+        try:
+            self._db.delete_item(
+                TableName=self._table,
+                Key={"pk": _s(account_pk(account_id)), "sk": _s(f"CFG#WEBHOOK#{webhook_id}")},
+                ConditionExpression="attribute_exists(pk)",
+            )
+        except self._db.exceptions.ConditionalCheckFailedException:
+            raise NotFound("No such webhook for this account") from None
 
     def list_api_keys(self, account_id: str) -> list[ApiKey]:
         out = self._db.query(

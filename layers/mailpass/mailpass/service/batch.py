@@ -16,7 +16,15 @@ from pydantic import ValidationError
 from mailpass.errors import NoSmtpProvider
 from mailpass.ids import new_id, new_message_id
 from mailpass.models import MessageRecord, MessageStatus, Principal, utcnow
-from mailpass.ports import BatchStore, FeedbackStore, Outcome, Queue, QuotaStore, Store
+from mailpass.ports import (
+    BatchStore,
+    FeedbackStore,
+    Outcome,
+    Queue,
+    QuotaStore,
+    Store,
+    WebhookStore,
+)
 from mailpass.schemas import BatchRequest, MessageFields
 from mailpass.settings import Settings
 
@@ -25,7 +33,7 @@ PAYLOAD_VERSION = 2
 PACK_BYTES = 255 * 1024
 
 
-class BatchCapableStore(Store, BatchStore, QuotaStore, FeedbackStore, Protocol):
+class BatchCapableStore(Store, BatchStore, QuotaStore, FeedbackStore, WebhookStore, Protocol):
     pass
 
 

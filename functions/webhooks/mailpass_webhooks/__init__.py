@@ -1,0 +1,1 @@
+"""Webhook deliveries, from the webhook queue."""
