@@ -14,20 +14,22 @@ from mailpass.adapters.smtp import SmtpPool
 from mailpass.adapters.sqs import SqsQueue
 from mailpass.ports import Idempotency, Queue, SecretStore, SenderFactory
 from mailpass.service.auth import AuthService
-from mailpass.service.batch import BatchCapableStore, BatchService
-from mailpass.service.dispatch import DispatchService
 from mailpass.service.limits import Limits
 from mailpass.service.send import SendService
 from mailpass.service.status import StatusService
-from mailpass.service.tracking import TrackingService
 from mailpass.settings import Settings, get_settings
 
+# What one function needs is imported when first used, so each pays only for its own code on a
+# cold start (the API never loads the dispatcher, the dispatcher never loads FastAPI).
 if TYPE_CHECKING:
     from mailpass.adapters.webhook_http import UrllibPost
     from mailpass.service.admin import AdminService
+    from mailpass.service.batch import BatchCapableStore, BatchService
+    from mailpass.service.dispatch import DispatchService
     from mailpass.service.feedback import FeedbackService
     from mailpass.service.operations import QueueOperations
     from mailpass.service.providers import ProviderService
+    from mailpass.service.tracking import TrackingService
     from mailpass.service.webhooks import WebhookService
 
 
@@ -70,10 +72,14 @@ class Container:
 
     @cached_property
     def batch(self) -> BatchService:
+        from mailpass.service.batch import BatchService
+
         return BatchService(self.store, self.queue, self.settings)
 
     @cached_property
     def dispatcher(self) -> DispatchService:
+        from mailpass.service.dispatch import DispatchService
+
         dlq_url = self.settings.dead_letter_queue_url
         dead_letters = SqsQueue(lambda: aws.client("sqs"), dlq_url) if dlq_url else None
         return DispatchService(
@@ -111,6 +117,8 @@ class Container:
 
     @cached_property
     def tracking(self) -> TrackingService:
+        from mailpass.service.tracking import TrackingService
+
         return TrackingService(self.store, self.secrets, self.settings, self.webhooks)
 
     @cached_property

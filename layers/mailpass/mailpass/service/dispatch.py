@@ -34,7 +34,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from mailpass.errors import ProviderError
 from mailpass.mime import Composition, OutgoingMessage, build_message
@@ -52,8 +52,10 @@ from mailpass.ports import (
 from mailpass.service.batch import BatchCapableStore
 from mailpass.service.limits import Limits
 from mailpass.service.send import TEST_KEY_NOTE
-from mailpass.service.tracking import TrackingService
 from mailpass.settings import Settings
+
+if TYPE_CHECKING:
+    from mailpass.service.tracking import TrackingService
 
 DEAD_LETTERED = "moved to the dead-letter queue after {n} deliveries; an operator can redrive it"
 INTERRUPTED = (
