@@ -15,6 +15,8 @@ from mailpass.container import Container
 from mailpass_dev.seed import Seeded
 from mailpass_dev.servers import SmtpSink
 
+from tests.integration.conftest import LambdaContext, load_event
+
 pytestmark = pytest.mark.integration
 
 HTML = (
@@ -164,3 +166,22 @@ def test_batch_messages_are_tracked_through_the_dispatcher(
     assert pixel.startswith(str(api.base_url))
     api.get(pixel, headers={"User-Agent": BROWSER})
     assert status(api, account, item["message_id"])["engagement"]["opens"] == 1
+
+
+def test_through_api_gateway_the_ip_is_the_request_contexts_source_ip(
+    api: httpx.Client, account: Seeded, sink: SmtpSink, lambda_context: LambdaContext
+) -> None:
+    mid = send(api, account)
+    pixel, _ = links(sent_html(sink, mid))
+    path = "/api/v1/track/open/" + pixel.rsplit("/", 1)[1]
+    event = load_event("status.json", key="unused", path=path)
+    del event["headers"]["authorization"]  # a mail client sends none
+    event["requestContext"]["http"]["sourceIp"] = "198.51.100.23"
+    event["headers"]["user-agent"] = BROWSER
+    from mailpass_api.handler import lambda_handler
+
+    out = lambda_handler(event, lambda_context)
+    assert out["statusCode"] == 200
+    assert out["headers"]["content-type"] == "image/gif"
+    (opened,) = status(api, account, mid)["events"]
+    assert (opened["ip_address"], opened["user_agent"]) == ("198.51.100.23", BROWSER)
