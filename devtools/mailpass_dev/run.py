@@ -23,14 +23,14 @@ def _int_env(name: str, default: int) -> int:
     return int(raw) if raw.strip() else default
 
 
-class ScheduledDispatcher:
-    """Invokes the dispatcher's Lambda handler every `interval` seconds with the scheduled event
-    in events/, the way the EventBridge schedule does in AWS."""
+class _Worker:
+    """A background thread standing in for an AWS trigger; stop() is safe before start()."""
 
-    def __init__(self, interval: float) -> None:
-        self.interval = interval
+    name = "worker"
+
+    def __init__(self) -> None:
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="dispatcher", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
 
     def start(self) -> None:
         self._thread.start()
@@ -39,6 +39,20 @@ class ScheduledDispatcher:
         self._stop.set()
         if self._thread.ident is not None:  # started
             self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+
+class ScheduledDispatcher(_Worker):
+    """Invokes the dispatcher's Lambda handler every `interval` seconds with the scheduled event
+    in events/, the way the EventBridge schedule does in AWS."""
+
+    name = "dispatcher"
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        super().__init__()
 
     def _run(self) -> None:
         from mailpass_dispatcher.handler import lambda_handler
@@ -55,22 +69,15 @@ class ScheduledDispatcher:
                 print(f"dispatcher: {report}", flush=True)
 
 
-class WebhookPoller:
+class WebhookPoller(_Worker):
     """Feeds the webhook queue to the webhook function's handler as SQS events, the way the
     event source mapping does in AWS."""
 
+    name = "webhooks"
+
     def __init__(self, queue_url: Callable[[], str]) -> None:
         self._queue_url = queue_url  # known once the stack is up
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="webhooks", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread.ident is not None:  # started
-            self._thread.join(timeout=30)
+        super().__init__()
 
     def _run(self) -> None:
         import boto3
