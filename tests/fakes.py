@@ -73,16 +73,22 @@ class InMemoryStore:
         default_provider_id: str | None,
         fallback_provider_ids: list[str],
         delete_provider_id: str | None = None,
+        put: Provider | None = None,
     ) -> None:
         account_id = config.account.account_id
         if self.accounts[account_id] != config.account:
             raise Conflict()
-        mine = self.providers.get(account_id, {})
+        mine = self.providers.setdefault(account_id, {})
+        if put is not None:
+            if put.provider_id in mine:
+                raise Conflict()
+            mine = {**mine, put.provider_id: put}
         for pid in [default_provider_id, *fallback_provider_ids, delete_provider_id]:
             if pid is not None and pid not in mine:
                 raise NotFound()
         if delete_provider_id is not None:
             del mine[delete_provider_id]
+        self.providers[account_id] = mine  # all checks passed: applied whole
         self.accounts[account_id] = replace(
             config.account,
             default_provider_id=default_provider_id,
@@ -112,13 +118,6 @@ class InMemoryStore:
     def refund(self, provider_id: str, windows: list[Window], count: int) -> None:
         for w in windows:
             self.quota[(provider_id, w.key)] -= count
-
-    def set_default_provider(self, account_id: str, provider_id: str) -> None:
-        if provider_id not in self.providers.get(account_id, {}):
-            raise NotFound()
-        self.accounts[account_id] = replace(
-            self.accounts[account_id], default_provider_id=provider_id
-        )
 
     def put_message(self, record: MessageRecord) -> None:
         key = (record.account_id, record.message_id)
@@ -214,3 +213,10 @@ class InMemorySecrets:
 
     def delete(self, secret_id: str) -> None:
         self.values.pop(secret_id, None)
+
+
+class NoProbe:
+    """Providers are never connected to in unit tests."""
+
+    def probe(self, provider: Provider) -> list[dict[str, object]]:
+        return [{"step": "connect", "ok": True, "detail": "not attempted", "ms": 0.0}]

@@ -5,9 +5,10 @@ from dataclasses import dataclass
 import pytest
 from mailpass.models import SmtpSecurity
 from mailpass.service.admin import AdminService
+from mailpass.service.providers import ProviderService
 from mailpass.settings import Settings
 
-from tests.fakes import FakeSenders, InMemorySecrets, InMemoryStore
+from tests.fakes import FakeSenders, InMemorySecrets, InMemoryStore, NoProbe
 
 
 @dataclass
@@ -50,6 +51,5 @@ def settings() -> Settings:
 def world(settings: Settings) -> World:
     store = InMemoryStore()
     secrets = InMemorySecrets()
-    return World(
-        store, secrets, FakeSenders(), AdminService(store, secrets, "mailpass/unit/"), settings
-    )
+    providers = ProviderService(store, secrets, NoProbe(), settings)
+    return World(store, secrets, FakeSenders(), AdminService(store, providers), settings)

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from mailpass.errors import NotFound, ProviderError, SendFailed, SendLimitExceeded, ValidationFailed
+from mailpass.errors import (
+    Conflict,
+    NotFound,
+    ProviderError,
+    SendFailed,
+    SendLimitExceeded,
+    ValidationFailed,
+)
 from mailpass.models import Principal, Provider, ProviderKind
 from mailpass.provider_schemas import ProviderCreate, ProviderUpdate
 from mailpass.schemas import SendRequest
@@ -14,13 +22,8 @@ from mailpass.service.limits import Limits, windows_for
 from mailpass.service.providers import ProviderService
 from mailpass.service.send import SendService
 
-from tests.fakes import RecordingSender
+from tests.fakes import NoProbe, RecordingSender
 from tests.unit.conftest import World
-
-
-class NoProbe:
-    def probe(self, provider: Any) -> list[dict[str, Any]]:
-        return [{"step": "connect", "ok": True, "detail": "fake", "ms": 0.0}]
 
 
 def service(world: World) -> ProviderService:
@@ -151,3 +154,22 @@ def test_all_providers_full_is_429_with_the_soonest_reset(world: World) -> None:
     assert 0 < int(headers["Retry-After"]) <= 3600  # the hourly one resets first
     assert headers["RateLimit-Limit"] == "0"
     assert world.store.messages == {}  # nothing accepted, nothing stored
+
+
+def test_a_new_default_is_written_with_its_provider_or_not_at_all(world: World) -> None:
+    account, _ = world.account_with_key()  # has a default already
+    svc = service(world)
+    stale = world.store.get_account_config(account)
+    assert stale is not None
+    svc.set_fallbacks(account, [])  # the account moves on after `stale` was read...
+    world.store.accounts[account] = replace(world.store.accounts[account], name="renamed")
+
+    def racing(account_id: str) -> Any:
+        return stale  # ...so the create below works from an outdated read
+
+    world.store.get_account_config = racing  # type: ignore[method-assign]
+    before = dict(world.store.providers[account])
+    with pytest.raises(Conflict):
+        svc.add(account, smtp(name="new", username="u", password="pw", make_default=True))
+    assert world.store.providers[account] == before  # no provider without its default
+    assert world.secrets.values == {}  # and no orphaned secret

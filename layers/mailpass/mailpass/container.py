@@ -162,7 +162,7 @@ class Container:
         # Operators' code: imported only by the CLI and `make dev`, never on the API's cold start.
         from mailpass.service.admin import AdminService
 
-        return AdminService(self.store, self.secrets, self.settings.secrets_prefix)
+        return AdminService(self.store, self.providers)
 
 
 @lru_cache(maxsize=1)

@@ -70,8 +70,8 @@ class Store(Protocol):
         default_provider_id: str | None,
         fallback_provider_ids: list[str],
         delete_provider_id: str | None = None,
+        put: Provider | None = None,
     ) -> None: ...
-    def set_default_provider(self, account_id: str, provider_id: str) -> None: ...
     def put_message(self, record: MessageRecord) -> None: ...
     def mark_sent(
         self,

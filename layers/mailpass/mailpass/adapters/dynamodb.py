@@ -127,6 +127,33 @@ def _provider_from(d: dict[str, Any]) -> Provider:
     )
 
 
+def _provider_values(provider: Provider) -> dict[str, Any]:
+    return {
+        "pk": account_pk(provider.account_id),
+        "sk": f"CFG#PROVIDER#{provider.provider_id}",
+        "type": "provider",
+        "provider_id": provider.provider_id,
+        "account_id": provider.account_id,
+        "kind": provider.kind.value,
+        "name": provider.name,
+        "from_email": provider.from_email,
+        "from_name": provider.from_name,
+        "host": provider.host,
+        "port": provider.port,
+        "security": provider.security.value,
+        "username": provider.username,
+        "secret_id": provider.secret_id,
+        "region": provider.region,
+        "configuration_set": provider.configuration_set,
+        "hourly_limit": provider.hourly_limit,
+        "daily_limit": provider.daily_limit,
+        "track_opens": provider.track_opens,
+        "track_clicks": provider.track_clicks,
+        "created_at": provider.created_at,
+        "updated_at": provider.updated_at,
+    }
+
+
 def _message_from(d: dict[str, Any]) -> MessageRecord:
     return MessageRecord(
         account_id=d["account_id"],
@@ -473,30 +500,7 @@ class DynamoStore:
         )
 
     def put_provider(self, provider: Provider, *, create: bool = True) -> None:
-        values = {
-            "pk": account_pk(provider.account_id),
-            "sk": f"CFG#PROVIDER#{provider.provider_id}",
-            "type": "provider",
-            "provider_id": provider.provider_id,
-            "account_id": provider.account_id,
-            "kind": provider.kind.value,
-            "name": provider.name,
-            "from_email": provider.from_email,
-            "from_name": provider.from_name,
-            "host": provider.host,
-            "port": provider.port,
-            "security": provider.security.value,
-            "username": provider.username,
-            "secret_id": provider.secret_id,
-            "region": provider.region,
-            "configuration_set": provider.configuration_set,
-            "hourly_limit": provider.hourly_limit,
-            "daily_limit": provider.daily_limit,
-            "track_opens": provider.track_opens,
-            "track_clicks": provider.track_clicks,
-            "created_at": provider.created_at,
-            "updated_at": provider.updated_at,
-        }
+        values = _provider_values(provider)
         pk = _s(account_pk(provider.account_id))
         try:
             self._db.transact_write_items(
@@ -556,9 +560,10 @@ class DynamoStore:
         default_provider_id: str | None,
         fallback_provider_ids: list[str],
         delete_provider_id: str | None = None,
+        put: Provider | None = None,
     ) -> None:
-        """Set the default and the fallback order, optionally deleting a provider, in one step;
-        refused (Conflict) when the account changed since `config` was read."""
+        """Set the default and the fallback order, optionally adding or deleting a provider, in
+        one step; refused (Conflict) when the account changed since `config` was read."""
         account_id = config.account.account_id
         pk = _s(account_pk(account_id))
         guard, values = self._account_guard(config)
@@ -582,9 +587,18 @@ class DynamoStore:
                 }
             }
         ]
-        for pid in dict.fromkeys(
-            [p for p in [default_provider_id, *fallback_provider_ids] if p is not None]
-        ):
+        if put is not None:
+            items.append(
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": to_item(_provider_values(put)),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                }
+            )
+        named = [p for p in [default_provider_id, *fallback_provider_ids] if p is not None]
+        for pid in dict.fromkeys(p for p in named if put is None or p != put.provider_id):
             items.append(
                 {
                     "ConditionCheck": {
@@ -611,32 +625,6 @@ class DynamoStore:
             if reasons and reasons[0] == "ConditionalCheckFailed":
                 raise Conflict("The account's providers changed meanwhile; try again") from None
             raise NotFound("A provider named here does not exist (any more)") from None
-
-    def set_default_provider(self, account_id: str, provider_id: str) -> None:
-        pk = _s(account_pk(account_id))
-        try:
-            self._db.transact_write_items(
-                TransactItems=[
-                    {
-                        "ConditionCheck": {
-                            "TableName": self._table,
-                            "Key": {"pk": pk, "sk": _s(f"CFG#PROVIDER#{provider_id}")},
-                            "ConditionExpression": "attribute_exists(pk)",
-                        }
-                    },
-                    {
-                        "Update": {
-                            "TableName": self._table,
-                            "Key": {"pk": pk, "sk": _s("CFG#ACCOUNT")},
-                            "UpdateExpression": "SET default_provider_id = :p",
-                            "ConditionExpression": "attribute_exists(pk)",
-                            "ExpressionAttributeValues": {":p": _s(provider_id)},
-                        }
-                    },
-                ]
-            )
-        except self._db.exceptions.TransactionCanceledException:
-            raise NotFound(f"No provider {provider_id} on account {account_id}") from None
 
     # messages ----------------------------------------------------------------------------
     def put_message(self, record: MessageRecord) -> None:

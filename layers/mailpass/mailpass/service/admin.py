@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from mailpass.errors import NotFound, ValidationFailed
 from mailpass.ids import hash_api_key, key_display_prefix, new_api_key, new_id
-from mailpass.models import (
-    Account,
-    ApiKey,
-    Permission,
-    Provider,
-    ProviderKind,
-    SmtpSecurity,
-    iso,
-    utcnow,
-)
-from mailpass.ports import SecretStore, Store
-from mailpass.schemas import clean_address, clean_header_text
+from mailpass.models import Account, ApiKey, Permission, Provider, SmtpSecurity, iso, utcnow
+from mailpass.ports import Store
+from mailpass.service.providers import ProviderService
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,20 +28,10 @@ def _checked_permissions(permissions: list[str]) -> frozenset[str]:
     return frozenset(permissions)
 
 
-def _checked_sender(from_email: str | None, from_name: str | None) -> tuple[str | None, str | None]:
-    try:
-        email = clean_address(from_email) if from_email else None
-        name = clean_header_text(from_name) if from_name else None
-    except ValueError as exc:
-        raise ValidationFailed(f"sender: {exc}") from None
-    return email, name
-
-
 class AdminService:
-    def __init__(self, store: Store, secrets: SecretStore, secrets_prefix: str) -> None:
+    def __init__(self, store: Store, providers: ProviderService) -> None:
         self._store = store
-        self._secrets = secrets
-        self._secrets_prefix = secrets_prefix
+        self._providers = providers
 
     def create_account(self, name: str) -> Account:
         account = Account(
@@ -114,33 +96,19 @@ class AdminService:
         from_name: str | None = None,
         make_default: bool = False,
     ) -> Provider:
-        self._require_account(account_id)
-        if not host or not 0 < port < 65536:
-            raise ValidationFailed("host is required and port must be 1..65535")
-        if bool(username) != bool(password):
-            raise ValidationFailed("username and password go together")
-        email, display = _checked_sender(from_email, from_name)
-        provider_id = new_id("prov")
-        secret_id = None
-        if password:
-            # The password goes to Secrets Manager first; the record only names the secret.
-            secret_id = self._secrets.put(
-                f"{self._secrets_prefix}providers/{account_id}/{provider_id}", password
-            )
-        provider = Provider(
-            provider_id=provider_id,
-            account_id=account_id,
-            kind=ProviderKind.SMTP,
-            name=name,
-            host=host,
-            port=port,
-            security=security,
-            username=username,
-            secret_id=secret_id,
-            from_email=email,
-            from_name=display,
-        )
-        return self._save(provider, make_default)
+        fields = {
+            "kind": "smtp",
+            "name": name,
+            "host": host,
+            "port": port,
+            "security": security.value,
+            "username": username,
+            "password": password,
+            "from_email": from_email,
+            "from_name": from_name,
+            "make_default": make_default,
+        }
+        return self._add(account_id, fields)
 
     def add_ses_provider(
         self,
@@ -153,36 +121,31 @@ class AdminService:
         from_name: str | None = None,
         make_default: bool = False,
     ) -> Provider:
-        self._require_account(account_id)
-        if not region:
-            raise ValidationFailed("region is required")
-        email, display = _checked_sender(from_email, from_name)
-        provider = Provider(
-            provider_id=new_id("prov"),
-            account_id=account_id,
-            kind=ProviderKind.SES,
-            name=name,
-            region=region,
-            configuration_set=configuration_set,
-            from_email=email,
-            from_name=display,
-        )
-        return self._save(provider, make_default)
+        fields = {
+            "kind": "ses",
+            "name": name,
+            "region": region,
+            "configuration_set": configuration_set,
+            "from_email": from_email,
+            "from_name": from_name,
+            "make_default": make_default,
+        }
+        return self._add(account_id, fields)
 
-    def _save(self, provider: Provider, make_default: bool) -> Provider:
-        self._store.put_provider(provider)
-        if make_default:
-            self._store.set_default_provider(provider.account_id, provider.provider_id)
-        return provider
+    def _add(self, account_id: str, fields: Mapping[str, object]) -> Provider:
+        # Same validation, secret handling and single-step write as the settings API.
+        from pydantic import ValidationError
 
-    def set_default_provider(self, account_id: str, provider_id: str) -> None:
-        config = self._store.get_account_config(account_id)
-        if config is None or all(p.provider_id != provider_id for p in config.providers):
-            raise NotFound(f"No provider {provider_id} on account {account_id}")
-        self._store.set_default_provider(account_id, provider_id)
+        from mailpass.provider_schemas import ProviderCreate
 
-    def list_providers(self, account_id: str) -> tuple[str | None, list[Provider]]:
-        config = self._store.get_account_config(account_id)
-        if config is None:
-            raise NotFound(f"No account {account_id}")
-        return config.account.default_provider_id, config.providers
+        try:
+            request = ProviderCreate.model_validate(
+                {k: v for k, v in fields.items() if v is not None}
+            )
+        except ValidationError as exc:
+            details = [
+                {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
+                for e in exc.errors(include_url=False)
+            ]
+            raise ValidationFailed("The provider is not valid", details) from None
+        return self._providers.add(account_id, request)

@@ -156,6 +156,11 @@ class ProviderService:
         return replace(provider, secret_id=self._secrets.put(name, password))
 
     def create(self, account_id: str, request: ProviderCreate) -> dict[str, Any]:
+        provider = self.add(account_id, request)
+        return self.get(account_id, provider.provider_id)
+
+    def add(self, account_id: str, request: ProviderCreate) -> Provider:
+        """The one way a provider comes to be (the API, mailpass-admin and `make dev`)."""
         config = self._config(account_id)
         fields = request.model_dump(exclude={"kind", "make_default"}, exclude_none=True)
         base = Provider(
@@ -167,17 +172,19 @@ class ProviderService:
         provider, password = self._build(base, fields, creating=True)
         provider = self._store_secret(provider, password)
         try:
-            self._store.put_provider(provider, create=True)
-            if request.make_default:
+            if request.make_default:  # the provider and the new default in one step
                 self._store.update_account_providers(
                     config,
                     default_provider_id=provider.provider_id,
                     fallback_provider_ids=list(config.account.fallback_provider_ids),
+                    put=provider,
                 )
+            else:
+                self._store.put_provider(provider, create=True)
         except Exception:
             self._undo(provider, password)
             raise
-        return self.get(account_id, provider.provider_id)
+        return provider
 
     def _undo(self, provider: Provider, password: str | None) -> None:
         if password and provider.secret_id:
