@@ -199,7 +199,7 @@ def test_registration_is_validated(api: httpx.Client, services: Container, accou
         resp = api.post("/api/v1/webhooks", headers=auth(account), json=bad)
         assert resp.status_code == 400, (bad, resp.text)
     strict = WebhookService(
-        services.store,
+        services.webhook_store,
         services.secrets,
         services.settings.model_copy(update={"allow_insecure_webhooks": False}),
         lambda: None,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -161,8 +160,10 @@ def test_a_new_default_is_written_with_its_provider_or_not_at_all(world: World) 
     svc = service(world)
     stale = world.store.get_account_config(account)
     assert stale is not None
-    svc.set_fallbacks(account, [])  # the account moves on after `stale` was read...
-    world.store.accounts[account] = replace(world.store.accounts[account], name="renamed")
+    # The account moves on after `stale` was read (a change the store's guard sees)...
+    other = svc.add(account, smtp(name="other", username="u2", password="pw2"))
+    svc.set_fallbacks(account, [other.provider_id])
+    world.secrets.values.clear()  # only what the racing create leaves behind counts below
 
     def racing(account_id: str) -> Any:
         return stale  # ...so the create below works from an outdated read

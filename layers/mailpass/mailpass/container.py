@@ -7,12 +7,34 @@ from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
 from mailpass.adapters import aws
-from mailpass.adapters.dynamodb import DynamoStore
+from mailpass.adapters.dynamodb import (
+    DynamoAccounts,
+    DynamoDelivery,
+    DynamoMessages,
+    DynamoPacks,
+    DynamoProviders,
+    DynamoQuotas,
+    DynamoSuppressions,
+    DynamoWebhooks,
+    Table,
+)
 from mailpass.adapters.secrets import SecretsManagerStore
 from mailpass.adapters.senders import ProviderSenders
 from mailpass.adapters.smtp import SmtpPool
 from mailpass.adapters.sqs import SqsQueue
-from mailpass.ports import Idempotency, Queue, SecretStore, SenderFactory
+from mailpass.ports import (
+    AccountStore,
+    Idempotency,
+    MessageStore,
+    PackStore,
+    ProviderStore,
+    Queue,
+    QuotaStore,
+    SecretStore,
+    SenderFactory,
+    SuppressionStore,
+    WebhookStore,
+)
 from mailpass.service.auth import AuthService
 from mailpass.service.limits import Limits
 from mailpass.service.send import SendService
@@ -24,7 +46,7 @@ from mailpass.settings import Settings, get_settings
 if TYPE_CHECKING:
     from mailpass.adapters.webhook_http import UrllibPost
     from mailpass.service.admin import AdminService
-    from mailpass.service.batch import BatchCapableStore, BatchService
+    from mailpass.service.batch import BatchService
     from mailpass.service.dispatch import DispatchService
     from mailpass.service.feedback import FeedbackService
     from mailpass.service.operations import QueueOperations
@@ -37,11 +59,43 @@ if TYPE_CHECKING:
 class Container:
     settings: Settings
 
+    # The store: one table, one class per aggregate (adapters/dynamodb/), all on one client.
     @cached_property
-    def store(self) -> BatchCapableStore:
-        return DynamoStore(
-            aws.dynamodb(), self.settings.table_name, self.settings.message_retention_days
-        )
+    def table(self) -> Table:
+        return Table(aws.dynamodb(), self.settings.table_name)
+
+    @cached_property
+    def accounts(self) -> AccountStore:
+        return DynamoAccounts(self.table)
+
+    @cached_property
+    def provider_store(self) -> ProviderStore:
+        return DynamoProviders(self.table)
+
+    @cached_property
+    def webhook_store(self) -> WebhookStore:
+        return DynamoWebhooks(self.table)
+
+    @cached_property
+    def messages(self) -> MessageStore:
+        return DynamoMessages(self.table, self.settings.message_retention_days)
+
+    @cached_property
+    def suppressions(self) -> SuppressionStore:
+        return DynamoSuppressions(self.table)
+
+    @cached_property
+    def packs(self) -> PackStore:
+        return DynamoPacks(self.table)
+
+    @cached_property
+    def quotas(self) -> QuotaStore:
+        return DynamoQuotas(self.table)
+
+    @cached_property
+    def store(self) -> DynamoDelivery:
+        """For the delivery services, which take one store and use several of its ports."""
+        return DynamoDelivery(self.table, self.settings.message_retention_days)
 
     @cached_property
     def secrets(self) -> SecretStore:
@@ -61,7 +115,7 @@ class Container:
 
     @cached_property
     def limits(self) -> Limits:
-        return Limits(self.store)
+        return Limits(self.quotas)
 
     @cached_property
     def queue(self) -> Queue:
@@ -99,11 +153,11 @@ class Container:
         dlq_url = self.settings.dead_letter_queue_url
         if not dlq_url:
             raise RuntimeError("MAILPASS_DEAD_LETTER_QUEUE_URL is not set")
-        return QueueOperations(self.store, self.queue, SqsQueue(lambda: aws.client("sqs"), dlq_url))
+        return QueueOperations(self.packs, self.queue, SqsQueue(lambda: aws.client("sqs"), dlq_url))
 
     @cached_property
     def auth(self) -> AuthService:
-        return AuthService(self.store)
+        return AuthService(self.accounts)
 
     @cached_property
     def sending(self) -> SendService:
@@ -119,13 +173,15 @@ class Container:
     def tracking(self) -> TrackingService:
         from mailpass.service.tracking import TrackingService
 
-        return TrackingService(self.store, self.secrets, self.settings, self.webhooks)
+        return TrackingService(self.messages, self.secrets, self.settings, self.webhooks)
 
     @cached_property
     def webhooks(self) -> WebhookService:
         from mailpass.service.webhooks import WebhookService
 
-        return WebhookService(self.store, self.secrets, self.settings, lambda: self.webhook_queue)
+        return WebhookService(
+            self.webhook_store, self.secrets, self.settings, lambda: self.webhook_queue
+        )
 
     @cached_property
     def webhook_queue(self) -> Queue | None:
@@ -140,7 +196,7 @@ class Container:
 
     @cached_property
     def status(self) -> StatusService:
-        return StatusService(self.store)
+        return StatusService(self.messages)
 
     @cached_property
     def idempotency(self) -> Idempotency | None:
@@ -155,14 +211,16 @@ class Container:
     def providers(self) -> ProviderService:
         from mailpass.service.providers import ProviderService
 
-        return ProviderService(self.store, self.secrets, self.provider_senders, self.settings)
+        return ProviderService(
+            self.provider_store, self.secrets, self.provider_senders, self.settings
+        )
 
     @cached_property
     def admin(self) -> AdminService:
         # Operators' code: imported only by the CLI and `make dev`, never on the API's cold start.
         from mailpass.service.admin import AdminService
 
-        return AdminService(self.store, self.providers)
+        return AdminService(self.accounts, self.providers)
 
 
 @lru_cache(maxsize=1)

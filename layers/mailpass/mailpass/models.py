@@ -29,13 +29,41 @@ class Permission(StrEnum):
 
 class MessageStatus(StrEnum):
     QUEUED = "queued"
-    CLAIMED = "claimed"  # internal: a dispatcher holds it, hand-off not begun (shown as queued)
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
     DELIVERED = "delivered"
     BOUNCED = "bounced"
     COMPLAINED = "complained"
+
+
+_S = MessageStatus
+# The message state machine: each status, and the statuses it may follow. A message is created
+# queued (/send-batch) or sending (/send); nothing moves back to either. The store refuses any
+# other step (the DynamoDB adapter builds its condition expressions from this table).
+FOLLOWS: dict[MessageStatus, frozenset[MessageStatus]] = {
+    _S.QUEUED: frozenset(),
+    _S.SENDING: frozenset(),
+    _S.SENT: frozenset({_S.SENDING}),
+    # The provider refused it, or SES rejected it after taking it (feedback).
+    _S.FAILED: frozenset({_S.QUEUED, _S.SENDING, _S.SENT}),
+    # Only from before delivery: a late duplicate must not undo a bounce or complaint.
+    _S.DELIVERED: frozenset({_S.QUEUED, _S.SENDING, _S.SENT}),
+    # A bounce or complaint may come at any time, even after a delivery notice.
+    _S.BOUNCED: frozenset(_S),
+    _S.COMPLAINED: frozenset(_S),
+}
+# Set by SES's feedback, after the hand-off: such a status outranks the dispatcher's record.
+FEEDBACK_STATUSES = frozenset({_S.DELIVERED, _S.BOUNCED, _S.COMPLAINED})
+
+
+def may_follow(new: MessageStatus, old: MessageStatus) -> bool:
+    return old in FOLLOWS[new]
+
+
+def predecessors(new: MessageStatus) -> list[MessageStatus]:
+    """The statuses `new` may follow, in declaration order (stable expressions for the store)."""
+    return [s for s in MessageStatus if s in FOLLOWS[new]]
 
 
 class ProviderKind(StrEnum):

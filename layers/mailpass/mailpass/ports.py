@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from mailpass.mime import OutgoingMessage
 from mailpass.models import (
+    FEEDBACK_STATUSES,
     Account,
     ApiKey,
     MessageEvent,
@@ -55,13 +56,29 @@ class SendReceipt:
     refused: dict[str, str]
 
 
-class Store(Protocol):
-    def get_api_key(self, key_hash: str) -> ApiKey | None: ...
-    def get_account_config(self, account_id: str) -> AccountConfig | None: ...
+# The store, one narrow port per aggregate. All live in one DynamoDB table (adapters/dynamodb/),
+# but each record type has one owner, and a service asks only for the ports it uses.
+
+
+class AccountConfigReader(Protocol):
+    def get_account_config(self, account_id: str) -> AccountConfig | None:
+        """The account with its providers and webhooks, read consistently in one request."""
+        ...
+
+
+class AccountStore(AccountConfigReader, Protocol):
+    """Accounts and their API keys."""
+
     def create_account(self, account: Account) -> None: ...
+    def get_api_key(self, key_hash: str) -> ApiKey | None: ...
     def create_api_key(self, key: ApiKey) -> None: ...
     def list_api_keys(self, account_id: str) -> list[ApiKey]: ...
     def revoke_api_key(self, account_id: str, key_id: str) -> None: ...
+
+
+class ProviderStore(AccountConfigReader, Protocol):
+    """An account's providers, its default and its fallback order."""
+
     def put_provider(self, provider: Provider, *, create: bool = True) -> None: ...
     def update_account_providers(
         self,
@@ -71,8 +88,35 @@ class Store(Protocol):
         fallback_provider_ids: list[str],
         delete_provider_id: str | None = None,
         put: Provider | None = None,
-    ) -> None: ...
+    ) -> None:
+        """Set the default and the fallback order, optionally adding or deleting a provider, in
+        one step; refused (Conflict) when the account changed since `config` was read, NotFound
+        when a provider named does not exist."""
+        ...
+
+
+class WebhookStore(AccountConfigReader, Protocol):
+    def put_webhook(self, webhook: Webhook) -> None: ...
+    def delete_webhook(self, account_id: str, webhook_id: str) -> None: ...
+
+
+class EventRecorder(Protocol):
+    def add_event(self, account_id: str, message_id: str, event: MessageEvent) -> None: ...
+
+
+class MessageStore(EventRecorder, Protocol):
+    """Messages and their events. Status changes follow `models.FOLLOWS`; a step the table
+    does not allow is refused (and logged), never applied."""
+
     def put_message(self, record: MessageRecord) -> None: ...
+    def put_messages(self, records: list[MessageRecord]) -> list[MessageRecord]:
+        """Batched writes; returns the records that could not be stored."""
+        ...
+
+    def allocate_queue_ids(self, count: int) -> int:
+        """Reserve `count` ids in one atomic step; returns the first."""
+        ...
+
     def mark_sent(
         self,
         account_id: str,
@@ -89,13 +133,34 @@ class Store(Protocol):
     def mark_failed(
         self, account_id: str, message_id: str, *, reason: str, at: datetime
     ) -> None: ...
+    def set_feedback_status(
+        self,
+        account_id: str,
+        message_id: str,
+        status: MessageStatus,
+        at: datetime,
+        reason: str | None,
+    ) -> None: ...
     def get_message(
         self, account_id: str, message_id: str
     ) -> tuple[MessageRecord, list[MessageEvent]] | None: ...
-    def add_event(self, account_id: str, message_id: str, event: MessageEvent) -> None: ...
+
+
+class SuppressionReader(Protocol):
     def suppressed(self, account_id: str, emails: list[str]) -> dict[str, str]:
         """Which of these addresses are on the account's suppression list, and why."""
         ...
+
+
+class SuppressionStore(SuppressionReader, Protocol):
+    def add_suppression(
+        self, account_id: str, email: str, *, reason: str, at: datetime, message_id: str | None
+    ) -> bool:
+        """False when the address was already on the list."""
+        ...
+
+    def remove_suppression(self, account_id: str, email: str) -> None: ...
+    def list_suppressions(self, account_id: str) -> list[dict[str, Any]]: ...
 
 
 class SecretStore(Protocol):
@@ -192,6 +257,22 @@ class Outcome:
     provider_id: str | None = None
     provider_kind: str | None = None
 
+    def applied_to(self, record: MessageRecord) -> MessageRecord:
+        """The message as its final state says (a queued message's record is not rewritten
+        per outcome); feedback that moved it on since (delivered, bounced) still wins."""
+        status = MessageStatus(self.status)
+        if record.status not in FEEDBACK_STATUSES:
+            record.status = status
+            record.updated_at = self.at
+            record.error_message = self.error_message
+        if status is MessageStatus.SENT:
+            record.sent_at = self.at
+        record.note = self.note or record.note
+        record.provider_message_id = self.provider_message_id or record.provider_message_id
+        record.provider_id = self.provider_id or record.provider_id
+        record.provider_kind = self.provider_kind or record.provider_kind
+        return record
+
 
 @dataclass(frozen=True, slots=True)
 class PackState:
@@ -199,14 +280,8 @@ class PackState:
     lease_until: float
 
 
-class BatchStore(Protocol):
-    def allocate_queue_ids(self, count: int) -> int:
-        """Reserve `count` ids in one atomic step; returns the first."""
-        ...
-
-    def put_messages(self, records: list[MessageRecord]) -> list[MessageRecord]:
-        """Batched writes; returns the records that could not be stored."""
-        ...
+class PackStore(Protocol):
+    """Dispatch state: a pack's claim and lease, and its messages' final states (RESULT)."""
 
     def claim_packs(self, claims: list[PackClaim], *, now: float, lease_until: float) -> set[str]:
         """Conditionally claim new, released or lease-expired (never handed-off) packs, in one
@@ -251,30 +326,26 @@ class EventNotifier(Protocol):
         ...
 
 
-class FeedbackStore(Protocol):
-    def add_event(self, account_id: str, message_id: str, event: MessageEvent) -> None: ...
-    def set_feedback_status(
-        self,
-        account_id: str,
-        message_id: str,
-        status: MessageStatus,
-        at: datetime,
-        reason: str | None,
-    ) -> None: ...
-    def add_suppression(
-        self, account_id: str, email: str, *, reason: str, at: datetime, message_id: str | None
-    ) -> bool: ...
-    def remove_suppression(self, account_id: str, email: str) -> None: ...
-    def list_suppressions(self, account_id: str) -> list[dict[str, Any]]: ...
-
-
-class WebhookStore(Protocol):
-    def get_account_config(self, account_id: str) -> AccountConfig | None: ...
-    def put_webhook(self, webhook: Webhook) -> None: ...
-    def delete_webhook(self, account_id: str, webhook_id: str) -> None: ...
-
-
 class WebhookPost(Protocol):
     def post(self, url: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
         """(HTTP status, a short reason); raises only for a programming error."""
         ...
+
+
+# What the services that take a single `store` use of it: intersections of the ports above.
+
+
+class SendStore(AccountConfigReader, MessageStore, SuppressionReader, Protocol):
+    """POST /send."""
+
+
+class EnqueueStore(AccountConfigReader, MessageStore, PackStore, Protocol):
+    """POST /send-batch: stores the messages, records those that could not be queued."""
+
+
+class DispatchStore(AccountConfigReader, PackStore, SuppressionReader, QuotaStore, Protocol):
+    """The dispatcher."""
+
+
+class FeedbackStore(MessageStore, SuppressionStore, Protocol):
+    """SES feedback and the suppression list API."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from mailpass.errors import NotFound, ValidationFailed
 from mailpass.ids import hash_api_key, key_display_prefix, new_api_key, new_id
 from mailpass.models import Account, ApiKey, Permission, Provider, SmtpSecurity, iso, utcnow
-from mailpass.ports import Store
+from mailpass.ports import AccountStore
 from mailpass.service.providers import ProviderService
 
 
@@ -29,7 +29,7 @@ def _checked_permissions(permissions: list[str]) -> frozenset[str]:
 
 
 class AdminService:
-    def __init__(self, store: Store, providers: ProviderService) -> None:
+    def __init__(self, store: AccountStore, providers: ProviderService) -> None:
         self._store = store
         self._providers = providers
 

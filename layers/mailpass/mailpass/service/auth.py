@@ -5,7 +5,7 @@ from __future__ import annotations
 from mailpass.errors import Forbidden, Unauthorized
 from mailpass.ids import hash_api_key, is_well_formed_key
 from mailpass.models import Permission, Principal
-from mailpass.ports import Store
+from mailpass.ports import AccountStore
 
 
 def parse_bearer(header: str | None) -> str:
@@ -18,7 +18,7 @@ def parse_bearer(header: str | None) -> str:
 
 
 class AuthService:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: AccountStore) -> None:
         self._store = store
 
     def authenticate(self, authorization: str | None, required: Permission) -> Principal:

@@ -9,32 +9,20 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from pydantic import ValidationError
 
 from mailpass.errors import NoSmtpProvider
 from mailpass.ids import new_id, new_message_id
 from mailpass.models import MessageRecord, MessageStatus, Principal, utcnow
-from mailpass.ports import (
-    BatchStore,
-    FeedbackStore,
-    Outcome,
-    Queue,
-    QuotaStore,
-    Store,
-    WebhookStore,
-)
+from mailpass.ports import EnqueueStore, Outcome, Queue
 from mailpass.schemas import BatchRequest, MessageFields
 from mailpass.settings import Settings
 
 PAYLOAD_VERSION = 2
 # SQS takes 256 KiB per message; this leaves room for the pack's own fields.
 PACK_BYTES = 255 * 1024
-
-
-class BatchCapableStore(Store, BatchStore, QuotaStore, FeedbackStore, WebhookStore, Protocol):
-    pass
 
 
 def _error(code: str, message: str, details: Any = None) -> dict[str, Any]:
@@ -53,7 +41,7 @@ def _details(exc: ValidationError) -> list[dict[str, str]]:
 
 
 class BatchService:
-    def __init__(self, store: BatchCapableStore, queue: Queue, settings: Settings) -> None:
+    def __init__(self, store: EnqueueStore, queue: Queue, settings: Settings) -> None:
         self._store = store
         self._queue = queue
         self._settings = settings

@@ -42,6 +42,7 @@ from mailpass.models import MessageStatus, Provider, utcnow
 from mailpass.observability import logger
 from mailpass.ports import (
     AccountConfig,
+    DispatchStore,
     Outcome,
     PackClaim,
     Queue,
@@ -49,7 +50,6 @@ from mailpass.ports import (
     Reservation,
     SenderFactory,
 )
-from mailpass.service.batch import BatchCapableStore
 from mailpass.service.limits import Limits
 from mailpass.service.send import TEST_KEY_NOTE
 from mailpass.settings import Settings
@@ -181,7 +181,7 @@ class _Fetched:
 class DispatchService:
     def __init__(
         self,
-        store: BatchCapableStore,
+        store: DispatchStore,
         queue: Queue,
         senders: SenderFactory,
         settings: Settings,

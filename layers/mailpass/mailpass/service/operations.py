@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mailpass.models import MessageStatus
-from mailpass.ports import BatchStore, Queue
+from mailpass.ports import PackStore, Queue
 from mailpass.service.dispatch import INTERRUPTED
 
 
@@ -26,7 +26,7 @@ class RedriveReport:
 
 
 class QueueOperations:
-    def __init__(self, store: BatchStore, queue: Queue, dead_letters: Queue) -> None:
+    def __init__(self, store: PackStore, queue: Queue, dead_letters: Queue) -> None:
         self._store = store
         self._queue = queue
         self._dlq = dead_letters

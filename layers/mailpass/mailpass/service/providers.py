@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from mailpass.errors import NotFound, ValidationFailed
 from mailpass.ids import new_id
 from mailpass.models import Provider, ProviderKind, SmtpSecurity, utcnow
-from mailpass.ports import AccountConfig, SecretStore, Store
+from mailpass.ports import AccountConfig, ProviderStore, SecretStore
 from mailpass.provider_schemas import ProviderCreate, ProviderUpdate
 from mailpass.settings import Settings
 
@@ -56,7 +56,7 @@ def _preset(kind: ProviderKind, f: dict[str, Any], settings: Settings) -> dict[s
 
 class ProviderService:
     def __init__(
-        self, store: Store, secrets: SecretStore, probe: ProviderProbe, settings: Settings
+        self, store: ProviderStore, secrets: SecretStore, probe: ProviderProbe, settings: Settings
     ) -> None:
         self._store = store
         self._secrets = secrets

@@ -18,7 +18,7 @@ from mailpass.ids import new_message_id
 from mailpass.mime import Composition, OutgoingMessage, build_message
 from mailpass.models import MessageRecord, MessageStatus, Principal, Provider, utcnow
 from mailpass.observability import logger, metrics
-from mailpass.ports import Reservation, SenderFactory, Store
+from mailpass.ports import Reservation, SenderFactory, SendStore
 from mailpass.schemas import SendRequest
 from mailpass.service.limits import Limits, RateInfo, seconds_until
 from mailpass.settings import Settings
@@ -76,7 +76,7 @@ def _explain(failures: list[tuple[Provider, str]], *, named: bool = False) -> st
 class SendService:
     def __init__(
         self,
-        store: Store,
+        store: SendStore,
         senders: SenderFactory,
         settings: Settings,
         limits: Limits,

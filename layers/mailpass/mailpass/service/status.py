@@ -7,7 +7,7 @@ from typing import Any
 from mailpass.errors import NotFound
 from mailpass.ids import normalize_message_id
 from mailpass.models import MessageEvent, MessageRecord, Principal, iso
-from mailpass.ports import Store
+from mailpass.ports import MessageStore
 
 
 def message_view(m: MessageRecord) -> dict[str, Any]:
@@ -63,7 +63,7 @@ def engagement(events: list[MessageEvent]) -> dict[str, int]:
 
 
 class StatusService:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: MessageStore) -> None:
         self._store = store
 
     def get(self, principal: Principal, raw_message_id: str) -> dict[str, Any]:

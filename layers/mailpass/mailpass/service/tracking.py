@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mailpass.models import MessageEvent, Provider, utcnow
 from mailpass.observability import logger
-from mailpass.ports import EventNotifier, SecretStore, Store
+from mailpass.ports import EventNotifier, EventRecorder, SecretStore
 from mailpass.settings import Settings
 from mailpass.tracking import CLICK, Tracked, TrackingTokens, instrument, is_machine
 
@@ -12,7 +12,7 @@ from mailpass.tracking import CLICK, Tracked, TrackingTokens, instrument, is_mac
 class TrackingService:
     def __init__(
         self,
-        store: Store,
+        store: EventRecorder,
         secrets: SecretStore,
         settings: Settings,
         notifier: EventNotifier | None = None,

@@ -1,0 +1,47 @@
+"""The store on one DynamoDB table (single-table design), one class per aggregate, each the
+only writer of its record types and each implementing one narrow port (ports.py). They share
+one `Table` (client and name).
+
+module            pk                          sk                  what
+accounts.py       APIKEY#<sha256>             APIKEY              API key, by hash
+                  ACCOUNT#<account>           CFG#ACCOUNT         account, default provider
+                  ACCOUNT#<account>           KEY#<key id>        key listing entry
+providers.py      ACCOUNT#<account>           CFG#PROVIDER#<id>   provider
+webhooks.py       ACCOUNT#<account>           CFG#WEBHOOK#<id>    webhook
+suppressions.py   ACCOUNT#<account>           SUP#<email>         suppressed address
+messages.py       MSG#<account>#<message id>  MSG                 message
+                  MSG#<account>#<message id>  EVENT#<ts>#<id>     tracking / delivery event
+                  COUNTER#queue_id            COUNTER             the queue id sequence
+packs.py          PACK#<pack id>              PACK                a queue message's claim, lease
+                  MSG#<account>#<message id>  RESULT              a queued message's final state
+quotas.py         QUOTA#<provider id>         H#<hour> | D#<day>  send-limit counter
+"""
+
+from __future__ import annotations
+
+from mailpass.adapters.dynamodb.accounts import DynamoAccounts
+from mailpass.adapters.dynamodb.base import ConfigReading, Table
+from mailpass.adapters.dynamodb.messages import DynamoMessages
+from mailpass.adapters.dynamodb.packs import DynamoPacks
+from mailpass.adapters.dynamodb.providers import DynamoProviders
+from mailpass.adapters.dynamodb.quotas import DynamoQuotas
+from mailpass.adapters.dynamodb.suppressions import DynamoSuppressions
+from mailpass.adapters.dynamodb.webhooks import DynamoWebhooks
+
+__all__ = [
+    "DynamoAccounts",
+    "DynamoDelivery",
+    "DynamoMessages",
+    "DynamoPacks",
+    "DynamoProviders",
+    "DynamoQuotas",
+    "DynamoSuppressions",
+    "DynamoWebhooks",
+    "Table",
+]
+
+
+class DynamoDelivery(ConfigReading, DynamoMessages, DynamoSuppressions, DynamoPacks, DynamoQuotas):
+    """Wiring only, for the delivery services that take one `store` and use several ports of
+    it (ports.SendStore, EnqueueStore, DispatchStore, FeedbackStore). Every method is its
+    aggregate's own; this class adds none."""

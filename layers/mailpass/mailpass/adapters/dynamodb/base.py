@@ -1,0 +1,147 @@
+"""What the per-aggregate stores share: the one table and client, the key layout, and the
+account configuration read (account, providers and webhooks live in one partition)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from mailpass.adapters.dynamodb.marshal import dt, from_item, s
+from mailpass.models import Account, Provider, ProviderKind, SmtpSecurity, Webhook, utcnow
+from mailpass.ports import AccountConfig, Outcome
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+
+@dataclass(frozen=True)
+class Table:
+    """One DynamoDB table and the client that reaches it, shared by every store class."""
+
+    client: DynamoDBClient
+    name: str
+    # Between retries (retry.py); a test passes one that records instead of sleeping.
+    sleep: Callable[[float], None] = field(default=time.sleep)
+
+    @property
+    def raw(self) -> Any:
+        """The client for requests built as plain dicts (batch and transaction shapes)."""
+        return self.client
+
+
+class TableStore:
+    """Base of the store classes: each owns some record types of the shared table."""
+
+    def __init__(self, table: Table) -> None:
+        self._t = table
+        self._db = table.client
+        self._table = table.name
+
+
+def account_pk(account_id: str) -> str:
+    return f"ACCOUNT#{account_id}"
+
+
+def message_pk(account_id: str, message_id: str) -> str:
+    return f"MSG#{account_id}#{message_id}"
+
+
+def account_key(account_id: str) -> dict[str, Any]:
+    return {"pk": s(account_pk(account_id)), "sk": s("CFG#ACCOUNT")}
+
+
+def cancellation_codes(exc: Any) -> list[str | None]:
+    """The per-item reasons of a cancelled transaction, in TransactItems order."""
+    return [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+
+
+def provider_from(d: dict[str, Any]) -> Provider:
+    return Provider(
+        provider_id=d["provider_id"],
+        account_id=d["account_id"],
+        kind=ProviderKind(d["kind"]),
+        name=d.get("name", ""),
+        from_email=d.get("from_email"),
+        from_name=d.get("from_name"),
+        host=d.get("host"),
+        port=d.get("port"),
+        security=SmtpSecurity(d.get("security", SmtpSecurity.STARTTLS.value)),
+        username=d.get("username"),
+        secret_id=d.get("secret_id"),
+        region=d.get("region"),
+        configuration_set=d.get("configuration_set"),
+        hourly_limit=d.get("hourly_limit"),
+        daily_limit=d.get("daily_limit"),
+        track_opens=bool(d.get("track_opens", True)),
+        track_clicks=bool(d.get("track_clicks", True)),
+        created_at=dt(d.get("created_at")) or utcnow(),
+        updated_at=dt(d.get("updated_at")),
+    )
+
+
+def read_account_config(table: Table, account_id: str) -> AccountConfig | None:
+    """One consistent Query reads the account, its providers and its webhooks."""
+    out = table.client.query(
+        TableName=table.name,
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :cfg)",
+        ExpressionAttributeValues={":pk": s(account_pk(account_id)), ":cfg": s("CFG#")},
+        ConsistentRead=True,
+    )
+    account: Account | None = None
+    providers: list[Provider] = []
+    webhooks: list[Webhook] = []
+    for raw in out.get("Items", []):
+        d = from_item(raw)
+        if d["sk"].startswith("CFG#WEBHOOK#"):
+            webhooks.append(
+                Webhook(
+                    webhook_id=d["webhook_id"],
+                    account_id=account_id,
+                    url=d["url"],
+                    event_types=tuple(d.get("event_types") or ()),
+                    secret_id=d["secret_id"],
+                    created_at=dt(d.get("created_at")) or utcnow(),
+                )
+            )
+        elif d["sk"] == "CFG#ACCOUNT":
+            account = Account(
+                account_id=account_id,
+                name=d.get("name", ""),
+                default_provider_id=d.get("default_provider_id"),
+                created_at=dt(d.get("created_at")) or utcnow(),
+                fallback_provider_ids=tuple(d.get("fallback_provider_ids") or ()),
+                suppressions=int(d.get("suppressed_count") or 0),
+            )
+        else:
+            providers.append(provider_from(d))
+    if account is None:
+        return None
+    return AccountConfig(
+        account,
+        sorted(providers, key=lambda p: p.created_at),
+        tuple(sorted(webhooks, key=lambda w: w.created_at)),
+    )
+
+
+class ConfigReading(TableStore):
+    """get_account_config, for the stores whose port includes the read."""
+
+    def get_account_config(self, account_id: str) -> AccountConfig | None:
+        return read_account_config(self._t, account_id)
+
+
+def result_outcome(account_id: str, message_id: str, d: dict[str, Any]) -> Outcome:
+    """A RESULT item (a queued message's final state), read."""
+    return Outcome(
+        account_id,
+        message_id,
+        d["status"],
+        dt(d.get("at")) or utcnow(),
+        error_message=d.get("error_message"),
+        note=d.get("note"),
+        provider_message_id=d.get("provider_message_id"),
+        provider_id=d.get("provider_id"),
+        provider_kind=d.get("provider_kind"),
+    )

@@ -1,0 +1,278 @@
+"""Messages and their events.
+
+pk                          sk                What
+MSG#<account>#<message id>  MSG               message (account in the key: no cross reads)
+MSG#<account>#<message id>  EVENT#<ts>#<id>   tracking / delivery event
+MSG#<account>#<message id>  RESULT            final state of a queued one (written by packs.py)
+COUNTER#queue_id            COUNTER           the service-wide queue id sequence
+
+Status changes are conditional on models.FOLLOWS: the condition is built from that table.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from mailpass.adapters.dynamodb.base import Table, TableStore, message_pk, result_outcome
+from mailpass.adapters.dynamodb.marshal import Item, dt, from_item, s, to_item
+from mailpass.adapters.dynamodb.retry import batch_write
+from mailpass.errors import Conflict
+from mailpass.ids import new_id
+from mailpass.models import (
+    MessageEvent,
+    MessageRecord,
+    MessageStatus,
+    Provider,
+    predecessors,
+    utcnow,
+)
+from mailpass.observability import logger
+from mailpass.ports import Outcome
+
+
+def _message_from(d: dict[str, Any]) -> MessageRecord:
+    return MessageRecord(
+        account_id=d["account_id"],
+        message_id=d["message_id"],
+        status=MessageStatus(d["status"]),
+        from_email=d["from_email"],
+        from_name=d.get("from_name"),
+        to_email=d["to_email"],
+        cc=d.get("cc", []),
+        bcc=d.get("bcc", []),
+        reply_to=d.get("reply_to"),
+        subject=d["subject"],
+        tags=d.get("tags", []),
+        metadata=json.loads(d.get("metadata", "{}")),
+        provider_id=d.get("provider_id"),
+        provider_kind=d.get("provider_kind"),
+        provider_message_id=d.get("provider_message_id"),
+        error_message=d.get("error_message"),
+        note=d.get("note"),
+        sent_at=dt(d.get("sent_at")),
+        created_at=dt(d["created_at"]) or utcnow(),
+        updated_at=dt(d.get("updated_at")),
+        expires_at=int(d.get("expires_at", 0)),
+        test=bool(d.get("test", False)),
+        size_bytes=int(d.get("size_bytes", 0)),
+        queue_id=d.get("queue_id"),
+    )
+
+
+def transition(new: MessageStatus) -> tuple[str, dict[str, Any]]:
+    """The condition (and its values) that the stored status may be followed by `new`, from
+    the state machine's table: `#s IN (:from0, :from1, ...)`."""
+    olds = predecessors(new)
+    if not olds:
+        raise ValueError(f"nothing moves to {new}")
+    names = [f":from{i}" for i in range(len(olds))]
+    return f"#s IN ({', '.join(names)})", {n: s(o.value) for n, o in zip(names, olds, strict=True)}
+
+
+def _message_item(record: MessageRecord) -> Item:
+    values = {
+        "pk": message_pk(record.account_id, record.message_id),
+        "sk": "MSG",
+        "type": "message",
+        "account_id": record.account_id,
+        "message_id": record.message_id,
+        "status": record.status.value,
+        "from_email": record.from_email,
+        "from_name": record.from_name,
+        "to_email": record.to_email,
+        "cc": record.cc or None,
+        "bcc": record.bcc or None,
+        "reply_to": record.reply_to,
+        "subject": record.subject,
+        "tags": record.tags or None,
+        "metadata": json.dumps(record.metadata, ensure_ascii=False) if record.metadata else None,
+        "provider_id": record.provider_id,
+        "provider_kind": record.provider_kind,
+        "created_at": record.created_at,
+        "expires_at": record.expires_at,
+        "test": record.test or None,
+        "size_bytes": record.size_bytes,
+        "queue_id": record.queue_id,
+    }
+    return to_item(values)
+
+
+class DynamoMessages(TableStore):
+    """Implements ports.MessageStore."""
+
+    def __init__(self, table: Table, event_ttl_days: int = 400) -> None:
+        super().__init__(table)
+        self._event_ttl = event_ttl_days * 86400
+
+    def put_message(self, record: MessageRecord) -> None:
+        try:
+            self._db.put_item(
+                TableName=self._table,
+                Item=_message_item(record),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except self._db.exceptions.ConditionalCheckFailedException:
+            raise Conflict(f"Message {record.message_id} already exists") from None
+
+    def mark_sent(
+        self,
+        account_id: str,
+        message_id: str,
+        *,
+        sent_at: datetime,
+        provider_message_id: str | None,
+        note: str | None,
+        provider: Provider | None = None,
+    ) -> None:
+        values: dict[str, Any] = {
+            ":new": s(MessageStatus.SENT.value),
+            ":at": s(sent_at.isoformat()),
+        }
+        sets = ["#s = :new", "sent_at = :at", "updated_at = :at"]
+        if provider_message_id:
+            sets.append("provider_message_id = :pmid")
+            values[":pmid"] = s(provider_message_id)
+        if note:
+            sets.append("note = :note")
+            values[":note"] = s(note)
+        if provider is not None:
+            sets += ["provider_id = :pid", "provider_kind = :pkind"]
+            values[":pid"] = s(provider.provider_id)
+            values[":pkind"] = s(provider.kind.value)
+        # The mail is out; a status moved on by someone else must not turn that into an error.
+        self._move(account_id, message_id, MessageStatus.SENT, sets, values)
+
+    def mark_failed(self, account_id: str, message_id: str, *, reason: str, at: datetime) -> None:
+        values = {
+            ":new": s(MessageStatus.FAILED.value),
+            ":why": s(reason[:2000]),
+            ":at": s(at.isoformat()),
+        }
+        sets = ["#s = :new", "error_message = :why", "updated_at = :at"]
+        self._move(account_id, message_id, MessageStatus.FAILED, sets, values)
+
+    def set_feedback_status(
+        self,
+        account_id: str,
+        message_id: str,
+        status: MessageStatus,
+        at: datetime,
+        reason: str | None,
+    ) -> None:
+        """Delivery feedback moves a message on where the state machine allows it; otherwise
+        it is already further along (or gone), and only its event is recorded."""
+        values: dict[str, Any] = {":new": s(status.value), ":at": s(at.isoformat())}
+        sets = ["#s = :new", "updated_at = :at"]
+        if reason:
+            sets.append("error_message = :why")
+            values[":why"] = s(reason[:2000])
+        self._move(account_id, message_id, status, sets, values)
+
+    def _move(
+        self,
+        account_id: str,
+        message_id: str,
+        new: MessageStatus,
+        sets: list[str],
+        values: dict[str, Any],
+    ) -> bool:
+        """Apply `sets` if the stored status may be followed by `new`; False (logged) if not."""
+        condition, allowed = transition(new)
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key={"pk": s(message_pk(account_id, message_id)), "sk": s("MSG")},
+                UpdateExpression="SET " + ", ".join(sets),
+                ConditionExpression=condition,
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={**values, **allowed},
+            )
+        except self._db.exceptions.ConditionalCheckFailedException:
+            logger.warning(
+                "status change refused", extra={"message_id": message_id, "to": new.value}
+            )
+            return False
+        return True
+
+    def get_message(
+        self, account_id: str, message_id: str
+    ) -> tuple[MessageRecord, list[MessageEvent]] | None:
+        items: list[Item] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": s(message_pk(account_id, message_id))},
+            "ConsistentRead": True,
+        }
+        while True:
+            out = self._db.query(**kwargs)
+            items.extend(out.get("Items", []))
+            if "LastEvaluatedKey" not in out:
+                break
+            kwargs["ExclusiveStartKey"] = out["LastEvaluatedKey"]
+        record: MessageRecord | None = None
+        result: Outcome | None = None
+        events: list[MessageEvent] = []
+        for raw in items:
+            d = from_item(raw)
+            if d["sk"] == "MSG":
+                record = _message_from(d)
+            elif d["sk"] == "RESULT":
+                result = result_outcome(account_id, message_id, d)
+            elif d["sk"].startswith("EVENT#"):
+                events.append(
+                    MessageEvent(
+                        event_type=d["event_type"],
+                        created_at=dt(d["created_at"]) or utcnow(),
+                        ip_address=d.get("ip_address"),
+                        user_agent=d.get("user_agent"),
+                        data=json.loads(d["data"]) if d.get("data") else {},
+                    )
+                )
+        if record is None:
+            return None
+        return (record if result is None else result.applied_to(record)), events
+
+    def add_event(self, account_id: str, message_id: str, event: MessageEvent) -> None:
+        at = event.created_at
+        self._db.put_item(
+            TableName=self._table,
+            Item=to_item(
+                {
+                    "pk": message_pk(account_id, message_id),
+                    "sk": f"EVENT#{at.isoformat()}#{new_id('ev')}",
+                    "type": "event",
+                    "event_type": event.event_type,
+                    "created_at": at,
+                    "ip_address": event.ip_address,
+                    "user_agent": event.user_agent,
+                    "data": json.dumps(event.data, ensure_ascii=False) if event.data else None,
+                    # Events go with their message.
+                    "expires_at": int(at.timestamp()) + self._event_ttl,
+                }
+            ),
+        )
+
+    def allocate_queue_ids(self, count: int) -> int:
+        out = self._db.update_item(
+            TableName=self._table,
+            Key={"pk": s("COUNTER#queue_id"), "sk": s("COUNTER")},
+            UpdateExpression="ADD #v :n",
+            ExpressionAttributeNames={"#v": "value"},
+            ExpressionAttributeValues={":n": {"N": str(count)}},
+            ReturnValues="UPDATED_NEW",
+        )
+        last = int(out["Attributes"]["value"]["N"])
+        return last - count + 1
+
+    def put_messages(self, records: list[MessageRecord]) -> list[MessageRecord]:
+        by_key = {message_pk(r.account_id, r.message_id): r for r in records}
+        left = batch_write(
+            self._t.raw,
+            self._table,
+            [{"PutRequest": {"Item": _message_item(r)}} for r in records],
+            sleep=self._t.sleep,
+        )
+        return [by_key[req["PutRequest"]["Item"]["pk"]["S"]] for req in left]

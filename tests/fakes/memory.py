@@ -1,0 +1,69 @@
+"""The in-memory "table" the store fakes share, as the DynamoDB classes share one table: each
+fake owns some of these records and may read others (the account config read sees the
+providers, webhooks and suppression count, as DynamoDB's one Query does)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from mailpass.models import (
+    Account,
+    ApiKey,
+    MessageEvent,
+    MessageRecord,
+    Provider,
+    Webhook,
+)
+from mailpass.ports import AccountConfig, Outcome
+
+
+@dataclass
+class Pack:
+    state: str
+    token: str | None
+    lease_until: float
+    attempts: int
+
+
+@dataclass
+class Memory:
+    keys: dict[str, ApiKey] = field(default_factory=dict)  # by key hash
+    accounts: dict[str, Account] = field(default_factory=dict)
+    providers: dict[str, dict[str, Provider]] = field(default_factory=dict)
+    webhooks: dict[str, dict[str, Webhook]] = field(default_factory=dict)
+    messages: dict[tuple[str, str], MessageRecord] = field(default_factory=dict)
+    events: dict[tuple[str, str], list[MessageEvent]] = field(default_factory=dict)
+    results: dict[tuple[str, str], Outcome] = field(default_factory=dict)
+    # (account, lowercased email) -> the list entry as DynamoDB returns it
+    suppressions: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    packs: dict[str, Pack] = field(default_factory=dict)
+    quota: dict[tuple[str, str], int] = field(default_factory=dict)
+    queue_id: int = 0
+
+
+class Shared:
+    """Base of the store fakes: each takes the memory it shares with the others."""
+
+    def __init__(self, memory: Memory | None = None) -> None:
+        self.memory = memory if memory is not None else Memory()
+
+
+class ConfigReading(Shared):
+    def get_account_config(self, account_id: str) -> AccountConfig | None:
+        m = self.memory
+        account = m.accounts.get(account_id)
+        if account is None:
+            return None
+        count = sum(1 for a, _ in m.suppressions if a == account_id)
+        return AccountConfig(
+            _with_count(account, count),
+            sorted(m.providers.get(account_id, {}).values(), key=lambda p: p.created_at),
+            tuple(sorted(m.webhooks.get(account_id, {}).values(), key=lambda w: w.created_at)),
+        )
+
+
+def _with_count(account: Account, count: int) -> Account:
+    from dataclasses import replace
+
+    return account if account.suppressions == count else replace(account, suppressions=count)
