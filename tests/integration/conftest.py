@@ -24,11 +24,7 @@ from mailpass_dev.template import ROOT
 EVENTS = ROOT / "events"
 
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    outbox = tmp_path_factory.mktemp("outbox")
-    with LocalStack(outbox=outbox, stack_name="mailpass-test") as running:
-        yield running
+# `stack` (the session's local stack) is in tests/conftest.py: the contract tests share it.
 
 
 @pytest.fixture
