@@ -2,8 +2,10 @@
 
 Hand-written rather than boto3's TypeSerializer/TypeDeserializer: it stores datetimes (as ISO
 strings) and string sets (as sorted lists, the format existing items already have), reads
-numbers as int/float rather than Decimal, and is several times faster per item on the send
-path (see the round-trip tests in tests/unit/test_dynamodb_marshal.py).
+numbers as int/float rather than Decimal, and costs less per item on the send path (a
+message item, measured: 74 us to write and 29 us to read here, against 123 us and 92 us with
+boto3's pair). tests/unit/test_dynamodb_marshal.py checks round trips, and that boto3 reads
+what this writes and the other way round.
 """
 
 from __future__ import annotations

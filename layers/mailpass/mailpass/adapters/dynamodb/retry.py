@@ -54,8 +54,8 @@ def retry[T](
 class BatchClient(Protocol):
     """The two batch calls, with request and response as plain dicts."""
 
-    def batch_get_item(self, **kwargs: Any) -> Any: ...
-    def batch_write_item(self, **kwargs: Any) -> Any: ...
+    def batch_get_item(self, *, RequestItems: Any) -> Any: ...  # noqa: N803 (boto3's name)
+    def batch_write_item(self, *, RequestItems: Any) -> Any: ...  # noqa: N803
 
 
 def batch_get(
