@@ -1,6 +1,6 @@
 """Messages and their events.
 
-pk                          sk                What
+pk                          sk                what
 MSG#<account>#<message id>  MSG               message (account in the key: no cross reads)
 MSG#<account>#<message id>  EVENT#<ts>#<id>   tracking / delivery event
 MSG#<account>#<message id>  RESULT            final state of a queued one (written by packs.py)
