@@ -461,8 +461,10 @@ class DispatchService:
             result = self._delivery.deliver(
                 _accepted(pack, mid, fields), chain, blocked, quota, down=down
             )
-            if result.limited_for is not None:
-                limited = min(limited or result.limited_for, result.limited_for)
+            if result.limited_for is not None:  # the soonest any provider has room again
+                limited = (
+                    result.limited_for if limited is None else min(limited, result.limited_for)
+                )
             if result.status is Status.SENT:
                 if not pack.test:
                     self._faults.at("after_send", mid)
