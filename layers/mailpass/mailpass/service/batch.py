@@ -7,7 +7,6 @@ redelivered pack re-sends nothing that is done."""
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
 
@@ -17,10 +16,10 @@ from mailpass.errors import NoSmtpProvider
 from mailpass.ids import new_id, new_message_id
 from mailpass.models import MessageRecord, MessageStatus, Principal, utcnow
 from mailpass.ports import EnqueueStore, Outcome, Queue
+from mailpass.queue_payload import entry_json, pack_body, pack_head
 from mailpass.schemas import BatchRequest, MessageFields
 from mailpass.settings import Settings
 
-PAYLOAD_VERSION = 2
 # SQS takes 256 KiB per message; this leaves room for the pack's own fields.
 PACK_BYTES = 255 * 1024
 
@@ -146,21 +145,15 @@ class BatchService:
             )
             records[index] = record
             # The validated JSON as is: no second encode per message.
-            entries[index] = (
-                f'{{"message_id":{json.dumps(message_id)},"queue_id":{record.queue_id},'
-                f'"message":{body}}}'
-            )
+            entries[index] = entry_json(message_id, record.queue_id, body)
         # Stored (as queued) before queued, so no queue entry ever points at nothing.
         unstored = {r.message_id for r in self._store.put_messages(list(records.values()))}
-        head = json.dumps(
-            {
-                "v": PAYLOAD_VERSION,
-                "account_id": principal.account_id,
-                "provider_id": provider_id,
-                "test": principal.test,
-                "tracking_base": tracking_base,
-            }
-        )[:-1]
+        head = pack_head(
+            account_id=principal.account_id,
+            provider_id=provider_id,
+            test=principal.test,
+            tracking_base=tracking_base,
+        )
         packs = self._pack(
             head, [(i, e) for i, e in entries.items() if records[i].message_id not in unstored]
         )
@@ -194,14 +187,13 @@ class BatchService:
                 }
 
     def _pack(self, head: str, entries: list[tuple[int, str]]) -> list[tuple[str, list[int]]]:
-        """Pack entries in order into SQS bodies: {head..., "messages": [entry, ...]}."""
+        """Pack entries in order into SQS bodies (queue_payload.py's version 2)."""
         packs: list[tuple[str, list[int]]] = []
         members: list[tuple[int, str]] = []
         size = 0
 
         def close() -> None:
-            pack = json.dumps(new_id("pack"))
-            body = f'{head},"pack_id":{pack},"messages":[' + ",".join(e for _, e in members) + "]}"
+            body = pack_body(head, new_id("pack"), [e for _, e in members])
             packs.append((body, [i for i, _ in members]))
 
         for index, entry in entries:

@@ -6,10 +6,11 @@ per pack rather than per message. Per received batch (up to 10 packs):
   1. claim    one TransactWriteItems: each pack new/queued -> claimed (token, lease). A claim
               whose dispatcher died before step 2 expires with its lease and the pack is
               claimed again: none of it reached a provider.
-  2. hand-off per pack: claimed -> sending (conditional on the token), then its messages go to
-              the provider in order. Transient refusals (4xx, timeouts, refused connections)
-              leave the message for a retry of the pack, with backoff; permanent ones (5xx,
-              rejected address) are final.
+  2. hand-off per pack: claimed -> sending (conditional on the token), then its messages go,
+              in order, through the delivery pipeline that /send uses too (service/delivery.py:
+              suppression, provider chain, MIME, hand-off, the outcome's words). A message
+              every provider refused transiently is left for a retry of the pack, with backoff;
+              the pipeline's other outcomes are final.
   3. record   the pack's final states as RESULT items in one BatchWriteItem.
   4. delete   one DeleteMessageBatch for the finished packs; the others come back, after their
               backoff, for the messages without a final state.
@@ -22,13 +23,15 @@ no final state may have been delivered and is not resent blindly: it is failed w
 that says so. A pack's first send waits until the previous pack's final states are stored, so a
 crash leaves at most one pack (25 messages) with an unknown outcome.
 
+A body that does not parse (queue_payload.Poison) is never sent: the messages it still names
+get a final `failed`, and it goes to the dead-letter queue for an operator, never deleted.
+
 Two things run beside the sends, off their critical path: the next batch's receive and claim
 (a claimed pack that was never started is safe to retry), and the previous pack's record,
 which overlaps this pack's hand-off mark."""
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from collections.abc import Callable
@@ -36,8 +39,6 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from mailpass.errors import ProviderError
-from mailpass.mime import Composition, OutgoingMessage, build_message
 from mailpass.models import MessageStatus, Provider, utcnow
 from mailpass.observability import logger
 from mailpass.ports import (
@@ -45,18 +46,21 @@ from mailpass.ports import (
     DispatchStore,
     Outcome,
     PackClaim,
+    PackStore,
     Queue,
     QueuedMessage,
-    Reservation,
     SenderFactory,
 )
+from mailpass.queue_payload import Poison, QueuedFields, QueuePayload, parse
+from mailpass.service.delivery import Accepted, Delivery, Result, Status
 from mailpass.service.limits import Limits
-from mailpass.service.send import TEST_KEY_NOTE
+from mailpass.service.quota import PackQuota
 from mailpass.settings import Settings
 
 if TYPE_CHECKING:
     from mailpass.service.tracking import TrackingService
 
+POISON = "the queue message could not be read ({why}); it goes to the dead-letter queue"
 DEAD_LETTERED = "moved to the dead-letter queue after {n} deliveries; an operator can redrive it"
 INTERRUPTED = (
     "the dispatcher stopped during the hand-off to the provider, so delivery is unknown; "
@@ -82,6 +86,7 @@ class DrainReport:
     failed: int = 0
     retried: int = 0
     settled: int = 0
+    poison: int = 0  # queue messages that could not be read (left for the dead-letter queue)
     batches: int = 0
     stopped_for_time: bool = False
 
@@ -92,20 +97,31 @@ class DrainReport:
 @dataclass
 class _Pack:
     msg: QueuedMessage
-    pack_id: str
-    account_id: str
-    provider_id: str | None
-    test: bool
-    members: list[tuple[str, dict[str, Any]]]  # (message id, validated fields), in order
-    tracking_base: str | None = None  # where /send-batch was called: the tracking links' base
+    payload: QueuePayload
     claim: PackClaim = field(init=False)
 
     def __post_init__(self) -> None:
-        self.claim = PackClaim(self.pack_id, uuid.uuid4().hex)
+        self.claim = PackClaim(self.payload.pack_id, uuid.uuid4().hex)
+
+    @property
+    def pack_id(self) -> str:
+        return self.payload.pack_id
+
+    @property
+    def account_id(self) -> str:
+        return self.payload.account_id
+
+    @property
+    def test(self) -> bool:
+        return self.payload.test
+
+    @property
+    def members(self) -> list[tuple[str, QueuedFields]]:
+        return [(e.message_id, e.message) for e in self.payload.messages]
 
     @property
     def message_ids(self) -> list[str]:
-        return [mid for mid, _ in self.members]
+        return self.payload.message_ids
 
 
 @dataclass
@@ -127,53 +143,13 @@ _Ready = tuple[_Pack, list[Provider], dict[str, str]]  # pack, providers, suppre
 MAX_VISIBILITY = 12 * 3600
 
 
-class _Quota:
-    """Send-limit places for one pack: taken from a provider in one request for the rest of the
-    pack, and what was not used given back at the end. Test keys only look."""
-
-    def __init__(self, limits: Limits, test: bool) -> None:
-        self._limits = limits
-        self._test = test
-        self._held: dict[str, tuple[Provider, Reservation, int]] = {}  # id -> (.., .., unused)
-        self._full: dict[str, int] = {}  # id -> seconds until it has room again
-
-    def take(self, provider: Provider, want: int) -> int | None:
-        """None: a place is taken. Otherwise the seconds until the provider has room."""
-        pid = provider.provider_id
-        if pid in self._full:
-            return self._full[pid]
-        held = self._held.get(pid)
-        if held is None or held[2] == 0:
-            got = self._limits.take(provider, 1 if self._test else want, dry_run=self._test)
-            if not got.granted:
-                rate = Limits.rate(got)
-                self._full[pid] = rate.reset_seconds if rate else 60
-                return self._full[pid]
-            held = (provider, got, 10**9 if self._test else got.granted)
-        self._held[pid] = (held[0], held[1], held[2] - 1)
-        return None
-
-    def unused(self, provider: Provider) -> None:
-        """The provider did not take the message: its place goes back to the pool."""
-        held = self._held.get(provider.provider_id)
-        if held is not None:
-            self._held[provider.provider_id] = (held[0], held[1], held[2] + 1)
-
-    def give_back_unused(self) -> None:
-        if self._test:
-            return
-        for provider, got, left in self._held.values():
-            if left > 0:
-                self._limits.give_back(provider, got, left)
-
-
 @dataclass(frozen=True, slots=True)
 class _Fetched:
     """One receive, parsed and claimed."""
 
     batch: list[QueuedMessage]
     packs: list[_Pack]
-    unreadable: list[str]  # receipts
+    poison: list[tuple[QueuedMessage, Poison]]
     held: set[str]  # pack ids
     now: float
 
@@ -195,9 +171,8 @@ class DispatchService:
     ) -> None:
         self._store = store
         self._limits = limits or Limits(store)
-        self._tracking = tracking
+        self._delivery = Delivery(senders, tracking)
         self._queue = queue
-        self._senders = senders
         self._settings = settings
         self._dead_letters = dead_letters
         self._faults = faults or NoFaults()
@@ -243,13 +218,12 @@ class DispatchService:
     def _fetch(self) -> _Fetched:
         batch = self._queue.receive(10, self._wait, self._settings.visibility_seconds)
         packs: list[_Pack] = []
-        unreadable: list[str] = []
+        poison: list[tuple[QueuedMessage, Poison]] = []
         for msg in batch:
-            pack = _parse(msg)
-            if pack is None:
-                unreadable.append(msg.receipt)  # nothing could ever send it
-            else:
-                packs.append(pack)
+            try:
+                packs.append(_Pack(msg, parse(msg.body)))
+            except Poison as bad:
+                poison.append((msg, bad))
         now = self._clock()
         held = (
             self._store.claim_packs(
@@ -260,7 +234,7 @@ class DispatchService:
         )
         for pack in packs:
             self._faults.at("after_claim", pack.pack_id)
-        return _Fetched(batch, packs, unreadable, held, now)
+        return _Fetched(batch, packs, poison, held, now)
 
     def _give_back(self, fetched: _Fetched) -> None:
         for pack in fetched.packs:
@@ -272,26 +246,39 @@ class DispatchService:
     def _sweep_dead_letters(self, dlq: Queue, report: DrainReport) -> None:
         """SQS moves a pack to the DLQ after too many deliveries (crash loops included). Give
         whatever in it has no final state one; the pack stays for an operator to redrive."""
-        outcomes = []
         for msg in dlq.receive(10, 0, self._settings.visibility_seconds):
-            pack = _parse(msg)
-            if pack is None:
-                continue
-            final = self._store.results(pack.account_id, pack.message_ids)
-            outcomes += [
-                Outcome(
-                    pack.account_id,
-                    mid,
-                    "failed",
-                    utcnow(),
-                    error_message=DEAD_LETTERED.format(n=msg.receive_count),
+            try:
+                payload = parse(msg.body)
+            except Poison as bad:
+                report.failed += fail_unfinished(
+                    self._store, bad.account_id, bad.message_ids, POISON.format(why=bad.reason)
                 )
-                for mid in pack.message_ids
-                if mid not in final
-            ]
-        if outcomes:
-            self._store.record_outcomes(outcomes)
-            report.failed += len(outcomes)
+                continue
+            report.failed += fail_unfinished(
+                self._store,
+                payload.account_id,
+                payload.message_ids,
+                DEAD_LETTERED.format(n=msg.receive_count),
+            )
+
+    def _poisoned(self, poison: list[tuple[QueuedMessage, Poison]], report: DrainReport) -> None:
+        """Unreadable bodies: nothing can ever send them, and they are not lost either. What
+        they name is failed; the body goes to the dead-letter queue for an operator (or, with
+        none configured, is left for SQS's redrive policy to move there)."""
+        for msg, bad in poison:
+            logger.error(
+                "unreadable queue message", extra={"why": bad.reason, "body": msg.body[:500]}
+            )
+            report.failed += fail_unfinished(
+                self._store, bad.account_id, bad.message_ids, POISON.format(why=bad.reason)
+            )
+        report.poison += len(poison)
+        if self._dead_letters is None:
+            return
+        moved = self._dead_letters.send_batch({str(n): m.body for n, (m, _) in enumerate(poison)})
+        gone = [m.receipt for n, (m, _) in enumerate(poison) if str(n) not in moved]
+        if gone:
+            self._queue.delete(gone)
 
     # one received batch -------------------------------------------------------------------
     def _process(
@@ -302,7 +289,9 @@ class DispatchService:
         remaining_ms: Callable[[], int],
     ) -> None:
         packs, held, now = fetched.packs, fetched.held, fetched.now
-        done = list(fetched.unreadable)  # receipts to delete
+        if fetched.poison:
+            self._poisoned(fetched.poison, report)
+        done: list[str] = []  # receipts to delete
         report.received += sum(len(p.members) for p in packs)
         ready: list[_Ready] = []
         results: list[tuple[_Pack, _Done]] = []
@@ -373,7 +362,8 @@ class DispatchService:
         config = accounts[pack.account_id]
         if config is None:
             return []
-        first = pack.provider_id if config.provider(pack.provider_id) else None
+        queued_with = pack.payload.provider_id
+        first = queued_with if config.provider(queued_with) else None
         return config.chain(first)
 
     def _blocked(self, pack: _Pack, accounts: dict[str, AccountConfig | None]) -> dict[str, str]:
@@ -382,9 +372,7 @@ class DispatchService:
         config = accounts.get(pack.account_id)
         if config is None or not config.account.suppressions:
             return {}
-        emails = [
-            a for _, f in pack.members for a in [f["to"], *f.get("cc", ()), *f.get("bcc", ())]
-        ]
+        emails = [a for _, f in pack.members for a in (f.to, *f.cc, *f.bcc)]
         return self._store.suppressed(pack.account_id, emails)
 
     def _send_all(
@@ -457,7 +445,7 @@ class DispatchService:
         # No send starts unless it can finish (timeout included) inside the lease.
         s = self._settings
         last_start = lease - min(s.smtp_timeout_seconds + 5, s.lease_seconds / 2)
-        quota = _Quota(self._limits, pack.test)
+        quota = PackQuota(self._limits, pack.test)
         outcomes: list[Outcome] = []
         delay: int | None = None
         limited: int | None = None  # seconds until a provider has room again
@@ -466,82 +454,29 @@ class DispatchService:
         down: dict[str, str] = {}  # providers that failed transiently in this pack: why
         for index, (mid, fields) in enumerate(todo):
             self._faults.at("in_handoff", mid)
-
-            def final(
-                status: str, mid: str = mid, provider: Provider | None = None, **kw: Any
-            ) -> None:
-                if provider is not None:
-                    kw.update(provider_id=provider.provider_id, provider_kind=provider.kind.value)
-                outcomes.append(Outcome(pack.account_id, mid, status, utcnow(), **kw))
-
             if remaining_ms() < self._settings.drain_margin_ms or self._clock() > last_start:
                 delay = max(delay or 0, 0)  # out of time: left for the next delivery
                 continue
-            if not chain:
-                final("failed", error_message="the account has no provider any more")
-                continue
-            if fields["to"].lower() in blocked:
-                why = blocked[fields["to"].lower()]
-                final("failed", error_message=f"{fields['to']} is on the suppression list ({why})")
-                continue
-            if blocked:
-                fields = {
-                    **fields,
-                    "cc": [a for a in fields.get("cc", ()) if a.lower() not in blocked],
-                    "bcc": [a for a in fields.get("bcc", ()) if a.lower() not in blocked],
-                }
-            outgoing = None if pack.test else self._outgoing(pack, mid, fields, chain[0])
-            failures: list[str] = []
-            sent = False
-            for provider in chain:
-                if provider.provider_id in down:
-                    failures.append(down[provider.provider_id])
-                    continue
-                wait = quota.take(provider, len(todo) - index)
-                if wait is not None:  # over its limit: the next provider, or later
-                    limited = wait if limited is None else min(limited, wait)
-                    continue
-                if outgoing is None:
-                    final("sent", note=TEST_KEY_NOTE, provider=provider)
-                    sent = True
-                    break
-                try:
-                    receipt = self._senders.for_provider(provider).send(outgoing)
-                except ProviderError as exc:
-                    quota.unused(provider)
-                    if exc.permanent:
-                        final("failed", error_message=exc.reason, provider=provider)
-                        sent = True  # final: a refusal of the message is not tried elsewhere
-                        break
-                    down[provider.provider_id] = exc.reason
-                    failures.append(exc.reason)
-                    continue
-                self._faults.at("after_send", mid)
-                notes = []
-                if provider is not chain[0] and failures:
-                    notes.append("sent through a fallback after: " + "; ".join(failures))
-                if receipt.refused:
-                    notes.append(
-                        "refused recipients: "
-                        + "; ".join(f"{a}: {why}" for a, why in sorted(receipt.refused.items()))
-                    )
-                final(
-                    "sent",
-                    provider_message_id=receipt.provider_message_id,
-                    note=" | ".join(notes) or None,
-                    provider=provider,
+            quota.want = len(todo) - index  # enough for the rest of the pack
+            result = self._delivery.deliver(
+                _accepted(pack, mid, fields), chain, blocked, quota, down=down
+            )
+            if result.limited_for is not None:  # the soonest any provider has room again
+                limited = (
+                    result.limited_for if limited is None else min(limited, result.limited_for)
                 )
-                sent = True
-                break
-            if sent:
-                continue
-            if not failures:  # every provider is over its limit: wait for a window, not a fail
+            if result.status is Status.SENT:
+                if not pack.test:
+                    self._faults.at("after_send", mid)
+                outcomes.append(_outcome(pack, mid, result, "sent"))
+            elif result.status is Status.FAILED:
+                outcomes.append(_outcome(pack, mid, result, "failed", result.error))
+            elif result.status is Status.WAIT:  # every provider over its limit: not a failure
                 delay = max(delay or 0, min(limited or 60, MAX_VISIBILITY))
-                continue
-            reason = "; ".join(failures)
-            if attempts >= self._settings.max_receives:
+            elif attempts >= self._settings.max_receives:
                 # Final here; SQS moves the pack to the DLQ on its next receive.
-                final("failed", error_message=f"gave up after {attempts} attempts: {reason}")
+                why = f"gave up after {attempts} attempts: {result.error}"
+                outcomes.append(Outcome(pack.account_id, mid, "failed", utcnow(), why))
                 delay = max(delay or 0, 0)
             else:
                 delay = max(delay or 0, self._backoff(attempts))
@@ -572,62 +507,60 @@ class DispatchService:
             )
         return self._records
 
-    def _outgoing(
-        self, pack: _Pack, message_id: str, f: dict[str, Any], provider: Provider
-    ) -> OutgoingMessage:
-        html = f.get("html")
-        if self._tracking is not None:
-            html = self._tracking.html_for(
-                html,
-                account_id=pack.account_id,
-                message_id=message_id,
-                provider=provider,
-                opens=f.get("track_opens"),
-                clicks=f.get("track_clicks"),
-                base_url=pack.tracking_base,
-            )
-        return _outgoing(message_id, f, html, pack.account_id)
-
     def _backoff(self, attempts: int) -> int:
         s = self._settings
         return int(min(s.backoff_base_seconds * 2 ** max(attempts - 1, 0), s.backoff_max_seconds))
 
 
-def _outgoing(
-    message_id: str, f: dict[str, Any], html: str | None, account_id: str
-) -> OutgoingMessage:
-    raw = build_message(
-        Composition(
-            message_id=message_id,
-            from_email=f["from_email"],
-            from_name=f.get("from_name"),
-            to=f["to"],
-            cc=tuple(f.get("cc", ())),
-            reply_to=f.get("reply_to"),
-            subject=f["subject"],
-            date=utcnow(),
-            html=html,
-            text=f.get("text"),
-        )
+def fail_unfinished(
+    store: PackStore, account_id: str | None, message_ids: list[str], reason: str
+) -> int:
+    """Final `failed` for those of these messages that have no final state yet; how many."""
+    if account_id is None or not message_ids:
+        return 0
+    final = store.results(account_id, message_ids)
+    outcomes = [
+        Outcome(account_id, mid, "failed", utcnow(), error_message=reason)
+        for mid in message_ids
+        if mid not in final
+    ]
+    if outcomes:
+        store.record_outcomes(outcomes)
+    return len(outcomes)
+
+
+def _accepted(pack: _Pack, message_id: str, f: QueuedFields) -> Accepted:
+    return Accepted(
+        account_id=pack.account_id,
+        message_id=message_id,
+        from_email=f.from_email,
+        to=f.to,
+        subject=f.subject,
+        from_name=f.from_name,
+        cc=f.cc,
+        bcc=f.bcc,
+        reply_to=f.reply_to,
+        html=f.html,
+        text=f.text,
+        track_opens=f.track_opens,
+        track_clicks=f.track_clicks,
+        tracking_base=pack.payload.tracking_base,
+        test=pack.test,
     )
-    recipients = tuple(dict.fromkeys([f["to"], *f.get("cc", ()), *f.get("bcc", ())]))
-    return OutgoingMessage(message_id, f["from_email"], recipients, raw, account_id)
 
 
-def _parse(msg: QueuedMessage) -> _Pack | None:
-    """A pack (version 2), or a single queued message (version 1) as a pack of one."""
-    try:
-        data = json.loads(msg.body)
-        entries = data.get("messages", [data])
-        return _Pack(
-            msg=msg,
-            pack_id=data.get("pack_id") or entries[0]["message_id"],
-            account_id=data["account_id"],
-            provider_id=data.get("provider_id"),
-            test=bool(data.get("test")),
-            members=[(e["message_id"], e["message"]) for e in entries],
-            tracking_base=data.get("tracking_base"),
-        )
-    except (ValueError, KeyError, TypeError, IndexError):
-        logger.error("unreadable queue message dropped", extra={"body": msg.body[:500]})
-        return None
+def _outcome(
+    pack: _Pack, message_id: str, result: Result, status: str, error: str | None = None
+) -> Outcome:
+    provider = result.provider
+    return Outcome(
+        pack.account_id,
+        message_id,
+        status,
+        utcnow(),
+        error_message=error,
+        note=result.note,
+        provider_message_id=result.provider_message_id,
+        provider_id=provider.provider_id if provider else None,
+        provider_kind=provider.kind.value if provider else None,
+    )

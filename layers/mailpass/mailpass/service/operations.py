@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from mailpass.models import MessageStatus
 from mailpass.ports import PackStore, Queue
-from mailpass.service.dispatch import INTERRUPTED
+from mailpass.queue_payload import Poison, parse
+from mailpass.service.dispatch import INTERRUPTED, POISON, fail_unfinished
 
 
 @dataclass
@@ -16,12 +16,15 @@ class RedriveReport:
     redriven: list[str] = field(default_factory=list)
     skipped_unknown: list[str] = field(default_factory=list)
     dropped_not_failed: list[str] = field(default_factory=list)
+    # Unreadable dead letters: left in the DLQ for an operator; what they name is failed.
+    unreadable: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "redriven": len(self.redriven),
             "skipped_unknown_delivery": self.skipped_unknown,
             "dropped_not_failed": len(self.dropped_not_failed),
+            "unreadable": self.unreadable,
         }
 
 
@@ -48,10 +51,17 @@ class QueueOperations:
             back: dict[str, str] = {}
             done: list[str] = []
             for n, msg in enumerate(batch):
-                data = json.loads(msg.body)
-                account_id = data["account_id"]
-                members = [e["message_id"] for e in data.get("messages", [data])]
-                pack_id = data.get("pack_id") or members[0]
+                try:
+                    payload = parse(msg.body)
+                except Poison as bad:  # nothing to redrive: it stays where an operator sees it
+                    fail_unfinished(
+                        self._store, bad.account_id, bad.message_ids, POISON.format(why=bad.reason)
+                    )
+                    report.unreadable += 1
+                    kept[msg.receipt] = 0
+                    continue
+                account_id, members = payload.account_id, payload.message_ids
+                pack_id = payload.pack_id
                 final = self._store.results(account_id, members)
                 failed: list[str] = []  # RESULT to clear
                 redrive: list[str] = []
@@ -75,7 +85,7 @@ class QueueOperations:
                 report.redriven += redrive
                 report.skipped_unknown += unknown
                 if redrive:
-                    back[str(n)] = _only(data, set(redrive))
+                    back[str(n)] = payload.only(set(redrive)).dump()
                 if unknown:  # it stays, for a later --include-unknown
                     kept[msg.receipt] = 0
                 else:
@@ -87,11 +97,3 @@ class QueueOperations:
         if kept:  # visible again at once, not after this receive's timeout
             self._dlq.delay(kept)
         return report
-
-
-def _only(data: dict[str, Any], message_ids: set[str]) -> str:
-    """The queue body again, carrying just these messages."""
-    if "messages" not in data:
-        return json.dumps(data, ensure_ascii=False)
-    kept = [e for e in data["messages"] if e["message_id"] in message_ids]
-    return json.dumps({**data, "messages": kept}, ensure_ascii=False)
