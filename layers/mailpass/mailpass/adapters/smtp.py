@@ -37,8 +37,8 @@ class SmtpTarget:
 
 
 class _PinnedSMTP(smtplib.SMTP):
-    """SMTP to addresses the egress guard already checked. smtplib keeps the host name it was
-    given for EHLO, STARTTLS's SNI and the certificate check; only the socket goes to the
+    """SMTP to addresses the egress guard already checked. The provider's host name still serves
+    for SNI and the certificate check (STARTTLS and implicit TLS); only the socket goes to the
     checked IP, so the name is never resolved again (no DNS rebinding)."""
 
     pinned: list[egress.Address]
