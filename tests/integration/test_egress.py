@@ -95,6 +95,8 @@ def run_webhook_function(env: LocalStack, ctx: LambdaContext) -> dict[str, Any]:
         QueueUrl=url, MaxNumberOfMessages=10, MessageSystemAttributeNames=["All"]
     ).get("Messages", [])
     out: dict[str, Any] = lambda_handler(sqs_event(got, url), ctx) if got else {}
+    for m in got:  # failed or not: the queue is shared by the session, leave nothing behind
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
     return {"received": len(got), **out}
 
 
