@@ -65,8 +65,8 @@ class LocalStack:
                 # Locally there is no X-Ray daemon, and metrics would only clutter the console.
                 "POWERTOOLS_TRACE_DISABLED": "true",
                 "POWERTOOLS_METRICS_DISABLED": "true",
-                # Local webhook receivers are plain http on loopback.
-                "MAILPASS_ALLOW_INSECURE_WEBHOOKS": "true",
+                # The local SMTP catcher and webhook receivers are on loopback (plain http).
+                "MAILPASS_ALLOW_LOCAL_EGRESS": "true",
                 **self.names.function_environment("ApiFunction"),
                 **self.names.function_environment("DispatcherFunction"),
             }

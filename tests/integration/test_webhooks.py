@@ -201,7 +201,7 @@ def test_registration_is_validated(api: httpx.Client, services: Container, accou
     strict = WebhookService(
         services.webhook_store,
         services.secrets,
-        services.settings.model_copy(update={"allow_insecure_webhooks": False}),
+        services.settings.model_copy(update={"allow_local_egress": False}),
         lambda: None,
     )
     from mailpass.errors import ValidationFailed

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import socket
 from dataclasses import dataclass
 
 import pytest
@@ -42,6 +43,11 @@ class World:
         return account.account_id, key.api_key
 
 
+def public_dns(host: str, port: int) -> list[tuple[socket.AddressFamily, str]]:
+    """Unit tests resolve no names: every host is one public address (TEST-NET is not)."""
+    return [(socket.AF_INET, "93.184.216.34")]
+
+
 @pytest.fixture
 def settings() -> Settings:
     return Settings(table_name="unit-table", message_id_domain="test.mailpass.im")
@@ -51,5 +57,5 @@ def settings() -> Settings:
 def world(settings: Settings) -> World:
     store = InMemoryStore()
     secrets = InMemorySecrets()
-    providers = ProviderService(store, secrets, NoProbe(), settings)
+    providers = ProviderService(store, secrets, NoProbe(), settings, public_dns)
     return World(store, secrets, FakeSenders(), AdminService(store, providers), settings)

@@ -24,7 +24,7 @@ from mailpass.settings import Settings
 
 from tests.fakes import FakeSenders, InMemorySecrets, InMemoryStore, NoProbe, RecordingSender
 from tests.fakes.queue import InMemoryQueue
-from tests.unit.conftest import World
+from tests.unit.conftest import World, public_dns
 
 
 @dataclass
@@ -45,7 +45,9 @@ class Env:
 
     @property
     def providers(self) -> ProviderService:
-        return ProviderService(self.store, self.world.secrets, NoProbe(), self.world.settings)
+        return ProviderService(
+            self.store, self.world.secrets, NoProbe(), self.world.settings, public_dns
+        )
 
     def fails(self, provider_id: str, reason: str, *, permanent: bool) -> None:
         self.world.senders.by_provider[provider_id] = RecordingSender(
@@ -66,7 +68,7 @@ class Env:
 def make_env(settings: Settings, *, test: bool) -> Env:
     store = InMemoryStore()
     secrets = InMemorySecrets()
-    providers = ProviderService(store, secrets, NoProbe(), settings)
+    providers = ProviderService(store, secrets, NoProbe(), settings, public_dns)
     world = World(store, secrets, FakeSenders(), AdminService(store, providers), settings)
     account, _ = world.account_with_key(test=test)
     default = store.accounts[account].default_provider_id or ""

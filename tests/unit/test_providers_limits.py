@@ -22,11 +22,11 @@ from mailpass.service.providers import ProviderService
 from mailpass.service.send import SendService
 
 from tests.fakes import NoProbe, RecordingSender
-from tests.unit.conftest import World
+from tests.unit.conftest import World, public_dns
 
 
 def service(world: World) -> ProviderService:
-    return ProviderService(world.store, world.secrets, NoProbe(), world.settings)
+    return ProviderService(world.store, world.secrets, NoProbe(), world.settings, public_dns)
 
 
 def smtp(**kw: Any) -> ProviderCreate:

@@ -37,7 +37,10 @@ def record_handler(record: SQSRecord) -> str:
         queue = container.webhook_queue
         if queue is not None:
             queue.delay({record.receipt_handle: backoff(count)})
-        logger.warning("webhook delivery failed", extra={"reason": str(exc), "attempt": count})
+        logger.warning(
+            "webhook delivery failed",
+            extra={"reason": str(exc), "status": exc.status, "attempt": count},
+        )
         metrics.add_metric(name="WebhookFailed", unit="Count", value=1)
         raise
     metrics.add_metric(name="WebhookDelivered", unit="Count", value=1)

@@ -44,7 +44,7 @@ from mailpass.settings import Settings, get_settings
 # What one function needs is imported when first used, so each pays only for its own code on a
 # cold start (the API never loads the dispatcher, the dispatcher never loads FastAPI).
 if TYPE_CHECKING:
-    from mailpass.adapters.webhook_http import UrllibPost
+    from mailpass.adapters.webhook_http import HttpPost
     from mailpass.service.admin import AdminService
     from mailpass.service.batch import BatchService
     from mailpass.service.dispatch import DispatchService
@@ -103,7 +103,11 @@ class Container:
 
     @cached_property
     def smtp_pool(self) -> SmtpPool:
-        return SmtpPool(self.settings.smtp_timeout_seconds, self.settings.smtp_idle_seconds)
+        return SmtpPool(
+            self.settings.smtp_timeout_seconds,
+            self.settings.smtp_idle_seconds,
+            allow_loopback=self.settings.allow_local_egress,
+        )
 
     @cached_property
     def provider_senders(self) -> ProviderSenders:
@@ -189,10 +193,12 @@ class Container:
         return SqsQueue(lambda: aws.client("sqs"), url) if url else None
 
     @cached_property
-    def webhook_post(self) -> UrllibPost:
-        from mailpass.adapters.webhook_http import UrllibPost
+    def webhook_post(self) -> HttpPost:
+        from mailpass.adapters.webhook_http import HttpPost
 
-        return UrllibPost(self.settings.webhook_timeout_seconds)
+        return HttpPost(
+            self.settings.webhook_timeout_seconds, allow_local=self.settings.allow_local_egress
+        )
 
     @cached_property
     def status(self) -> StatusService:

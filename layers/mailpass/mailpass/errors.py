@@ -28,6 +28,16 @@ class ValidationFailed(MailPassError):
     default_message = "The request is not valid"
 
 
+class EgressRefused(ValidationFailed):
+    """A tenant-aimed host (SMTP provider, webhook URL) is not a public internet address, or
+    does not resolve. A ValidationFailed, so the API answers 400 VALIDATION_ERROR unchanged.
+    `permanent`: False when the name did not resolve (DNS may answer later)."""
+
+    def __init__(self, message: str, *, permanent: bool = True) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
 class NoSmtpProvider(MailPassError):
     code = "NO_SMTP_PROVIDER"
     http_status = 422

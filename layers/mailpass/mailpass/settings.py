@@ -32,8 +32,10 @@ class Settings(BaseSettings):
     tracking_base_url: str | None = None
     # Webhooks: deliveries go through this queue to the webhook function.
     webhook_queue_url: str | None = None
-    # Plain http:// and private addresses for webhook receivers: only for local development.
-    allow_insecure_webhooks: bool = False
+    # Local development only: webhook receivers over plain http://, and loopback for webhooks and
+    # SMTP providers (the local stack's catcher and receivers). Private, link-local and metadata
+    # addresses stay refused even then (see mailpass.egress).
+    allow_local_egress: bool = False
     webhook_timeout_seconds: float = 5.0
     # MailPass's own SMTP relay, behind the `mailpass` provider preset.
     relay_host: str = "smtp.mailpass.im"

@@ -39,7 +39,12 @@ class ProviderSenders:
             target = self._target(provider)
         except ProviderError as exc:
             return [{"step": "credential", "ok": False, "detail": exc.reason, "ms": 0.0}]
-        return smtp.probe(target, self._pool.timeout)
+        return smtp.probe(
+            target,
+            self._pool.timeout,
+            allow_loopback=self._pool.allow_loopback,
+            resolve=self._pool.resolve,
+        )
 
     def _target(self, provider: Provider) -> SmtpTarget:
         if not provider.host or not provider.port:

@@ -17,7 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from mailpass.errors import ProviderError
+from mailpass import egress
+from mailpass.errors import EgressRefused, ProviderError
 from mailpass.mime import OutgoingMessage
 from mailpass.models import SmtpSecurity
 from mailpass.ports import SendReceipt
@@ -35,6 +36,42 @@ class SmtpTarget:
     password: str | None = field(default=None, repr=False)
 
 
+class _PinnedSMTP(smtplib.SMTP):
+    """SMTP to addresses the egress guard already checked. The provider's host name still serves
+    for SNI and the certificate check (STARTTLS and implicit TLS); only the socket goes to the
+    checked IP, so the name is never resolved again (no DNS rebinding)."""
+
+    pinned: list[egress.Address]
+    _host: str  # smtplib's: the name TLS is checked against
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        return egress.connect(self.pinned, port, timeout)
+
+
+class _PinnedSMTP_SSL(smtplib.SMTP_SSL, _PinnedSMTP):  # noqa: N801  # smtplib's own spelling
+    """Implicit TLS: SMTP_SSL wraps the socket _PinnedSMTP opens (next in the MRO), with SNI."""
+
+
+def open_connection(
+    target: SmtpTarget, timeout: float, *, allow_loopback: bool, resolve: egress.Resolve
+) -> smtplib.SMTP:
+    """A connected session (banner read, nothing said yet) to a checked address of target."""
+    addresses = egress.resolve_public(
+        target.host, target.port, allow_loopback=allow_loopback, resolve=resolve
+    )
+    conn: _PinnedSMTP
+    if target.security is SmtpSecurity.TLS:
+        conn = _PinnedSMTP_SSL(
+            local_hostname=EHLO_NAME, timeout=timeout, context=ssl.create_default_context()
+        )
+    else:
+        conn = _PinnedSMTP(local_hostname=EHLO_NAME, timeout=timeout)
+    conn.pinned = addresses
+    conn._host = target.host  # what STARTTLS and SMTP_SSL check the certificate against
+    conn.connect(target.host, target.port)
+    return conn
+
+
 class _Stale(Exception):
     """The pooled connection was dead before the hand-off began."""
 
@@ -45,6 +82,8 @@ def _text(resp: bytes | str) -> str:
 
 def describe(exc: BaseException, target: SmtpTarget) -> ProviderError:
     where = f"{target.host}:{target.port}"
+    if isinstance(exc, EgressRefused):
+        return ProviderError(exc.message, permanent=exc.permanent)
     if isinstance(exc, smtplib.SMTPResponseException):
         code = exc.smtp_code
         return ProviderError(f"{code} {_text(exc.smtp_error)}", permanent=500 <= code < 600)
@@ -87,27 +126,26 @@ def login(conn: smtplib.SMTP, username: str, password: str) -> None:
 
 
 class SmtpPool:
-    def __init__(self, timeout: float, idle_seconds: float) -> None:
+    def __init__(
+        self,
+        timeout: float,
+        idle_seconds: float,
+        *,
+        allow_loopback: bool = False,
+        resolve: egress.Resolve = egress.system_resolve,
+    ) -> None:
         self.timeout = timeout
         self._timeout = timeout
+        self.allow_loopback = allow_loopback
+        self.resolve = resolve
         self._idle = idle_seconds
         self._lock = threading.Lock()
         self._idle_conns: dict[SmtpTarget, list[tuple[smtplib.SMTP, float]]] = {}
 
     def connect(self, target: SmtpTarget) -> smtplib.SMTP:
-        conn: smtplib.SMTP
-        if target.security is SmtpSecurity.TLS:
-            conn = smtplib.SMTP_SSL(
-                target.host,
-                target.port,
-                local_hostname=EHLO_NAME,
-                timeout=self._timeout,
-                context=ssl.create_default_context(),
-            )
-        else:
-            conn = smtplib.SMTP(
-                target.host, target.port, local_hostname=EHLO_NAME, timeout=self._timeout
-            )
+        conn = open_connection(
+            target, self._timeout, allow_loopback=self.allow_loopback, resolve=self.resolve
+        )
         try:
             conn.ehlo()
             if target.security is SmtpSecurity.STARTTLS:
@@ -219,9 +257,16 @@ class SmtpSender:
         return refused
 
 
-def probe(target: SmtpTarget, timeout: float) -> list[dict[str, Any]]:
+def probe(
+    target: SmtpTarget,
+    timeout: float,
+    *,
+    allow_loopback: bool = False,
+    resolve: egress.Resolve = egress.system_resolve,
+) -> list[dict[str, Any]]:
     """A connection test: each step of a real session, timed, stopping at the first failure.
-    Nothing is sent; the session ends with QUIT."""
+    Nothing is sent; the session ends with QUIT. The egress guard runs before the connect step,
+    so a refused host is never connected to."""
     steps: list[dict[str, Any]] = []
     conn: smtplib.SMTP | None = None
 
@@ -237,16 +282,7 @@ def probe(target: SmtpTarget, timeout: float) -> list[dict[str, Any]]:
 
     def connect() -> str:
         nonlocal conn
-        if target.security is SmtpSecurity.TLS:
-            conn = smtplib.SMTP_SSL(
-                target.host,
-                target.port,
-                local_hostname=EHLO_NAME,
-                timeout=timeout,
-                context=ssl.create_default_context(),
-            )
-        else:
-            conn = smtplib.SMTP(target.host, target.port, local_hostname=EHLO_NAME, timeout=timeout)
+        conn = open_connection(target, timeout, allow_loopback=allow_loopback, resolve=resolve)
         return f"connected to {target.host}:{target.port}"
 
     def ehlo() -> str:

@@ -1,21 +1,72 @@
-"""Posting a webhook delivery (stdlib HTTP: one small request, no client library needed)."""
+"""Posting a webhook delivery: one small request with stdlib http.client, to an address the egress
+guard checked at post time (not only at registration), and never following a redirect.
+
+http.client keeps the URL's host for the Host header, SNI and the certificate check; only the TCP
+connection is made to the checked IP, so the name is not resolved twice (no DNS rebinding). It
+never follows redirects by itself: a 3xx comes back as that status, a failed attempt, because a
+redirect would be a second, unchecked destination."""
 
 from __future__ import annotations
 
-import urllib.error
-import urllib.request
+import http.client
+import socket
+import ssl
+from urllib.parse import urlsplit
+
+from mailpass import egress
+from mailpass.errors import EgressRefused
+
+# Enough of a reply to end the exchange cleanly; the body itself is not used.
+MAX_REPLY_BYTES = 64 * 1024
 
 
-class UrllibPost:
-    def __init__(self, timeout: float) -> None:
+class HttpPost:
+    def __init__(
+        self,
+        timeout: float,
+        *,
+        allow_local: bool = False,
+        resolve: egress.Resolve = egress.system_resolve,
+    ) -> None:
         self._timeout = timeout
+        self._allow_local = allow_local
+        self._resolve = resolve
 
     def post(self, url: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
-        request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310  # the URL was checked when the webhook was made
+        parts = urlsplit(url)
+        secure = parts.scheme == "https"
+        if not parts.hostname or not (secure or (self._allow_local and parts.scheme == "http")):
+            return 0, "refused: the url must be https://"
         try:
-            with urllib.request.urlopen(request, timeout=self._timeout) as resp:  # noqa: S310
-                return resp.status, resp.reason or ""
-        except urllib.error.HTTPError as exc:
-            return exc.code, str(exc.reason)
-        except (urllib.error.URLError, TimeoutError, OSError) as exc:
-            return 0, f"unreachable: {getattr(exc, 'reason', exc)}"
+            port = parts.port or (443 if secure else 80)
+            addresses = egress.resolve_public(
+                parts.hostname, port, allow_loopback=self._allow_local, resolve=self._resolve
+            )
+        except EgressRefused as exc:
+            return 0, f"refused: {exc.message}"
+        except ValueError:
+            return 0, "refused: the url has an invalid port"
+        conn: http.client.HTTPConnection
+        if secure:
+            conn = http.client.HTTPSConnection(
+                parts.hostname, port, timeout=self._timeout, context=ssl.create_default_context()
+            )
+        else:
+            conn = http.client.HTTPConnection(parts.hostname, port, timeout=self._timeout)
+
+        def pinned(
+            address: tuple[str, int], timeout: float | None, source: tuple[str, int] | None
+        ) -> socket.socket:
+            return egress.connect(addresses, port, timeout)
+
+        conn._create_connection = pinned  # type: ignore[attr-defined]  # the one way in
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        try:
+            conn.request("POST", target, body=body, headers=headers)
+            resp = conn.getresponse()
+            resp.read(MAX_REPLY_BYTES)
+            return resp.status, resp.reason or ""
+        except (http.client.HTTPException, OSError) as exc:
+            return 0, f"unreachable: {type(exc).__name__}: {exc}"
+        finally:
+            conn.close()

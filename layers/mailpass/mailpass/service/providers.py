@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Protocol
 
+from mailpass.egress import Resolve, resolve_public, system_resolve
 from mailpass.errors import NotFound, ValidationFailed
 from mailpass.ids import new_id
 from mailpass.models import Provider, ProviderKind, SmtpSecurity, utcnow
@@ -56,12 +57,24 @@ def _preset(kind: ProviderKind, f: dict[str, Any], settings: Settings) -> dict[s
 
 class ProviderService:
     def __init__(
-        self, store: ProviderStore, secrets: SecretStore, probe: ProviderProbe, settings: Settings
+        self,
+        store: ProviderStore,
+        secrets: SecretStore,
+        probe: ProviderProbe,
+        settings: Settings,
+        resolve: Resolve = system_resolve,
     ) -> None:
         self._store = store
         self._secrets = secrets
         self._probe = probe
         self._settings = settings
+        self._resolve = resolve
+
+    def _check_egress(self, host: str, port: int) -> None:
+        """EgressRefused (a 400) unless host is a public address (see mailpass.egress)."""
+        resolve_public(
+            host, port, allow_loopback=self._settings.allow_local_egress, resolve=self._resolve
+        )
 
     # reading ----------------------------------------------------------------------------
     def _config(self, account_id: str) -> AccountConfig:
@@ -145,6 +158,9 @@ class ProviderService:
                 raise ValidationFailed(f"{kind.value} needs password (its API key or credential)")
             if kind is ProviderKind.SMTP and bool(provider.username) != has_secret:
                 raise ValidationFailed("username and password go together")
+            # The presets' hosts are ours or the vendor's; a plain SMTP host is the tenant's aim.
+            if kind is ProviderKind.SMTP and (creating or {"host", "port"} & fields.keys()):
+                self._check_egress(provider.host, provider.port)
         return provider, password
 
     def _store_secret(self, provider: Provider, password: str | None) -> Provider:
@@ -257,6 +273,10 @@ class ProviderService:
     def test(self, account_id: str, provider_id: str) -> dict[str, Any]:
         config = self._config(account_id)
         provider = self._find(config, provider_id)
+        if provider.host and provider.port:
+            # Before any connection, so a refused host answers the same whatever its port does:
+            # /test is no port scanner for the network MailPass runs in.
+            self._check_egress(provider.host, provider.port)
         steps = self._probe.probe(provider)
         failed = next((s for s in steps if not s["ok"]), None)
         return {

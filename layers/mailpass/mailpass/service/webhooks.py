@@ -12,16 +12,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import json
 import secrets
-import socket
 import time
 import uuid
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
+from mailpass.egress import Resolve, resolve_public, system_resolve
 from mailpass.errors import NotFound, ValidationFailed
 from mailpass.ids import new_id
 from mailpass.models import WEBHOOK_EVENTS, MessageEvent, Webhook, iso
@@ -51,22 +50,19 @@ def verify(secret: str, header: str, body: bytes, *, tolerance: int = 300) -> bo
     return hmac.compare_digest(expected, parts.get("v1", ""))
 
 
-def _check_url(url: str, allow_insecure: bool) -> str:
+def _check_url(url: str, allow_local: bool, resolve: Resolve) -> str:
+    """https:// to a public address (plain http and loopback too in the local stack). Checked
+    again at each post (adapters/webhook_http.py): DNS may answer differently by then."""
     parts = urlsplit(url)
-    if parts.scheme != "https" and not (allow_insecure and parts.scheme == "http"):
+    if parts.scheme != "https" and not (allow_local and parts.scheme == "http"):
         raise ValidationFailed("url must be https://")
     if not parts.hostname or parts.username or parts.password:
         raise ValidationFailed("url needs a host and no credentials")
-    if not allow_insecure:
-        # Not a way into our own network (metadata service, VPC, loopback).
-        try:
-            addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, None)}
-        except OSError:
-            raise ValidationFailed(f"cannot resolve {parts.hostname}") from None
-        for address in addresses:
-            ip = ipaddress.ip_address(address)
-            if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved:
-                raise ValidationFailed("url must point at a public address")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise ValidationFailed("url has an invalid port") from None
+    resolve_public(parts.hostname, port, allow_loopback=allow_local, resolve=resolve)
     return url
 
 
@@ -78,12 +74,14 @@ class WebhookService:
         settings: Settings,
         queue: Callable[[], Queue | None],
         clock: Callable[[], float] = time.monotonic,
+        resolve: Resolve = system_resolve,
     ) -> None:
         self._store = store
         self._secrets = secrets_store
         self._settings = settings
         self._queue = queue
         self._clock = clock
+        self._resolve = resolve
         self._cache: dict[str, tuple[float, tuple[Webhook, ...]]] = {}
 
     # registration -----------------------------------------------------------------------
@@ -94,7 +92,7 @@ class WebhookService:
                 f"event_types must be a non-empty subset of {list(WEBHOOK_EVENTS)}",
                 details=[{"field": "event_types", "message": f"unknown: {unknown}"}],
             )
-        _check_url(url, self._settings.allow_insecure_webhooks)
+        _check_url(url, self._settings.allow_local_egress, self._resolve)
         webhook_id = new_id("wh")
         secret = "whsec_" + secrets.token_urlsafe(32)
         name = f"{self._settings.secrets_prefix}webhooks/{account_id}/{webhook_id}"
@@ -190,8 +188,15 @@ class WebhookService:
         status, reason = post.post(hook.url, raw, headers)
         if 200 <= status < 300:
             return f"delivered: {status}"
-        raise DeliveryFailed(f"{hook.url}: {status} {reason}")
+        # A 3xx lands here too: redirects are not followed (a second, unchecked destination).
+        raise DeliveryFailed(hook.url, status, reason)
 
 
 class DeliveryFailed(Exception):
-    """The receiver did not take it; the queue tries again later."""
+    """The receiver did not take it (status 0: no answer); the queue tries again later."""
+
+    def __init__(self, url: str, status: int, reason: str) -> None:
+        self.url = url
+        self.status = status
+        self.reason = reason
+        super().__init__(f"{url}: {status} {reason}")
