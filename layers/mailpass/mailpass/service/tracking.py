@@ -145,8 +145,8 @@ class TrackingService:
         user_agent: str | None,
         now: datetime,
     ) -> bool:
-        # A client is its address and agent (and, for a click, the link): hashed, so the marker
-        # holds no personal data and has a bounded size whatever the agent string is.
+        # A client is its address and agent (and, for a click, the link), hashed: the marker's
+        # key has a bounded size whatever the agent string is, and no address in the clear.
         client = hashlib.sha256(
             "\x1f".join((ip or "", user_agent or "", tracked.url or "")).encode(
                 "utf-8", "surrogatepass"
