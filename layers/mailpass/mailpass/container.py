@@ -44,6 +44,7 @@ from mailpass.settings import Settings, get_settings
 # What one function needs is imported when first used, so each pays only for its own code on a
 # cold start (the API never loads the dispatcher, the dispatcher never loads FastAPI).
 if TYPE_CHECKING:
+    from mailpass.adapters.dynamodb.hits import DynamoHits
     from mailpass.adapters.webhook_http import HttpPost
     from mailpass.service.admin import AdminService
     from mailpass.service.batch import BatchService
@@ -177,7 +178,15 @@ class Container:
     def tracking(self) -> TrackingService:
         from mailpass.service.tracking import TrackingService
 
-        return TrackingService(self.messages, self.secrets, self.settings, self.webhooks)
+        return TrackingService(
+            self.messages, self.secrets, self.settings, self.webhooks, self.tracking_hits
+        )
+
+    @cached_property
+    def tracking_hits(self) -> DynamoHits:
+        from mailpass.adapters.dynamodb.hits import DynamoHits
+
+        return DynamoHits(self.table)
 
     @cached_property
     def webhooks(self) -> WebhookService:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import binascii
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,12 +37,25 @@ class OutgoingMessage:
     account_id: str | None = None
 
 
+# Controls other than tab and line ends: 7bit must not carry NUL (RFC 2045), and a raw control is
+# at a receiving system's mercy; quoted-printable turns each into =XX.
+_BODY_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# What could end or fold a header line: every line break str.splitlines knows (the email package
+# folds on them), and the other controls. The API refuses them in header fields; this keeps any
+# value that got here some other way on its one line.
+_HEADER_BREAK = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
 def _body(text: str) -> tuple[bytes, bytes]:
-    """(headers, encoded body) of one text part. Short-lined ASCII goes as is (7bit); anything
-    else quoted-printable UTF-8, which stays readable and, unlike base64, does not grow
-    mostly-ASCII HTML by a third."""
+    """(headers, encoded body) of one text part. Short-lined ASCII without controls goes as is
+    (7bit); anything else quoted-printable UTF-8, which stays readable and, unlike base64, does
+    not grow mostly-ASCII HTML by a third."""
     lf = text.replace("\r\n", "\n").replace("\r", "\n")
-    if lf.isascii() and all(len(line) <= 998 for line in lf.split("\n")):
+    if (
+        lf.isascii()
+        and not _BODY_CONTROL.search(lf)
+        and all(len(line) <= 998 for line in lf.split("\n"))
+    ):
         return b'charset="us-ascii"\r\nContent-Transfer-Encoding: 7bit', lf.replace(
             "\n", "\r\n"
         ).encode("ascii")
@@ -57,6 +71,7 @@ def _part(text: str, subtype: str) -> bytes:
 
 def _header(name: str, value: str) -> str:
     """One header line, folded where it is long; RFC 2047 encoded unless it is ASCII."""
+    value = _HEADER_BREAK.sub(" ", value)
     if value.isascii() and len(name) + 2 + len(value) <= 78:
         return f"{name}: {value}"
     words = value.split(" ")
@@ -79,7 +94,10 @@ def build_message(c: Composition) -> bytes:
         "MIME-Version: 1.0",
         f"Message-ID: {c.message_id}",
         f"Date: {format_datetime(c.date)}",
-        _header("From", formataddr((c.from_name or "", c.from_email), charset="utf-8")),
+        _header(
+            "From",
+            formataddr((_HEADER_BREAK.sub(" ", c.from_name or ""), c.from_email), charset="utf-8"),
+        ),
         _header("To", c.to),
     ]
     if c.cc:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Annotated, Any
 
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 # SES accepts at most 50 recipients per message (to + cc + bcc); we hold every provider to it.
 MAX_RECIPIENTS = 50
@@ -20,15 +22,21 @@ MAX_METADATA_KEY_CHARS = 128
 MAX_METADATA_BYTES = 8 * 1024
 
 # Any control character in a header value could end the header early (CR/LF) or smuggle data.
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+# C1 controls (NEL, U+0085, among them) and U+2028/U+2029 count too: Python's email package
+# splits lines on them (str.splitlines), so they would become folds in the header.
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL_MESSAGE = "must not contain control characters or line breaks (CR/LF, U+2028, U+0085)"
 
 
 def clean_address(value: str) -> str:
-    """A bare RFC 5322 addr-spec, parsed for real; IDN domains come back in their ASCII form."""
+    """A bare RFC 5322 addr-spec, parsed for real; IDN domains come back in their ASCII form.
+    strict: the local part is at most 64 octets (RFC 5321), which is otherwise not checked."""
     if _CONTROL.search(value):
-        raise ValueError("must not contain control characters (CR/LF)")
+        raise ValueError(_CONTROL_MESSAGE)
     try:
-        parsed = validate_email(value.strip(), check_deliverability=False, allow_smtputf8=False)
+        parsed = validate_email(
+            value.strip(), check_deliverability=False, allow_smtputf8=False, strict=True
+        )
     except EmailNotValidError as exc:
         raise ValueError(f"is not a valid email address: {exc}") from None
     return parsed.ascii_email or parsed.normalized
@@ -36,8 +44,43 @@ def clean_address(value: str) -> str:
 
 def clean_header_text(value: str) -> str:
     if _CONTROL.search(value):
-        raise ValueError("must not contain control characters (CR/LF)")
+        raise ValueError(_CONTROL_MESSAGE)
     return value
+
+
+def _non_finite(value: Any, path: str) -> str | None:
+    """Where in `value` a number is NaN, infinite or beyond a double (1e400 parses as inf),
+    if anywhere. JSON has no such numbers; the parser takes them, we do not."""
+    stack = [(value, path)]
+    while stack:
+        item, at = stack.pop()
+        if isinstance(item, float):
+            if not math.isfinite(item):
+                return at
+        elif isinstance(item, int) and not isinstance(item, bool):
+            if abs(item) > 1.7976931348623157e308:  # the largest double
+                return at
+        elif isinstance(item, dict):
+            stack.extend((v, f"{at}.{k}" if at else str(k)) for k, v in item.items())
+        elif isinstance(item, list):
+            stack.extend((v, f"{at}.{i}" if at else str(i)) for i, v in enumerate(item))
+    return None
+
+
+class StrictModel(BaseModel):
+    """A request body: numbers anywhere in it, metadata's free-form values too, are finite."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _finite_numbers(cls, data: Any) -> Any:
+        at = _non_finite(data, "")
+        if at is not None:
+            raise PydanticCustomError(
+                "finite_number",
+                "{field}: numbers must be finite (no NaN, Infinity or out-of-range values)",
+                {"field": at or "body"},
+            )
+        return data
 
 
 def check_metadata(value: dict[str, Any]) -> dict[str, Any]:
@@ -60,7 +103,7 @@ Tag = Annotated[
 ]
 
 
-class MessageFields(BaseModel):
+class MessageFields(StrictModel):
     """The per-message fields of the contract. Unknown keys are an error, not silently dropped."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False, frozen=True)
@@ -104,7 +147,7 @@ class SendRequest(MessageFields):
 MAX_BATCH = 100
 
 
-class BatchRequest(BaseModel):
+class BatchRequest(StrictModel):
     """POST /send-batch. Messages stay raw here: each is validated on its own, so one bad
     message fails alone while the request as a whole must still be well formed."""
 
@@ -115,7 +158,7 @@ class BatchRequest(BaseModel):
     from_name: Annotated[HeaderText, Field(max_length=MAX_NAME_CHARS)] | None = None
 
 
-class WebhookCreate(BaseModel):
+class WebhookCreate(StrictModel):
     """POST /api/v1/webhooks"""
 
     model_config = ConfigDict(extra="forbid", frozen=True)

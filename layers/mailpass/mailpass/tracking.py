@@ -14,6 +14,7 @@ import html
 import ipaddress
 import re
 from dataclasses import dataclass
+from urllib.parse import quote, urlsplit, urlunsplit
 
 OPEN = "o"
 CLICK = "c"
@@ -73,6 +74,47 @@ def _trackable(url: str) -> bool:
     return url.lower().startswith(("http://", "https://"))
 
 
+# Left as they are: RFC 3986's reserved characters (quote keeps letters, digits and "-._~"),
+# and "%" so that what is already escaped stays escaped, exactly once.
+_URL_SAFE = ":/?#[]@!$&'()*+,;=~%"
+_LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_TAB_OR_NEWLINE = re.compile(r"[\t\n\r]")
+_C0_OR_SPACE = "".join(map(chr, range(0x21)))
+
+
+def safe_url(url: str) -> str:
+    """The URL in plain ASCII, percent-encoded, fit for a Location header whatever it held.
+
+    First what a browser's URL parser (WHATWG) does with an href: leading and trailing controls
+    and spaces go, tabs and newlines anywhere go. Then an international host name becomes its
+    IDNA form, and every other byte outside RFC 3986 is escaped as UTF-8 (`€` is %E2%82%AC; a
+    control left in the middle is %XX, never raw). Applying it twice changes nothing, so links
+    signed before this existed are made safe at redirect time the same way."""
+    url = _TAB_OR_NEWLINE.sub("", url.strip(_C0_OR_SPACE))
+    if not url.isascii():
+        url = _ascii_host(url)
+    # surrogatepass: a lone surrogate (JSON "\ud800") is escaped too, rather than raising.
+    escaped = quote(url, safe=_URL_SAFE, errors="surrogatepass")
+    return _LONE_PERCENT.sub("%25", escaped)
+
+
+def _ascii_host(url: str) -> str:
+    """The URL with a non-ASCII host in IDNA (punycode) form; as it was if that cannot be
+    done, and then the host is simply percent-encoded like the rest."""
+    try:
+        parts = urlsplit(url)
+        userinfo, at, hostport = parts.netloc.rpartition("@")
+        host, colon, port = hostport.partition(":")
+        if host.isascii():
+            return url
+        import idna  # email-validator's own dependency; only loaded for such a link
+
+        ascii_host = idna.encode(host, uts46=True).decode("ascii")
+        return urlunsplit(parts._replace(netloc=f"{userinfo}{at}{ascii_host}{colon}{port}"))
+    except (ValueError, UnicodeError):  # idna.IDNAError is a UnicodeError
+        return url
+
+
 # href="..." or href='...' on <a> tags; only absolute http(s) links are rewritten (mailto:,
 # anchors and relative links are left as they are).
 _LINK = re.compile(
@@ -96,7 +138,7 @@ def instrument(
     if clicks:
 
         def rewrite(m: re.Match[str]) -> str:
-            url = html.unescape(m.group(3))
+            url = safe_url(html.unescape(m.group(3)))
             token = tokens.sign(Tracked(CLICK, account_id, message_id, url))
             return f"{m.group(1)}{m.group(2)}{base}/api/v1/track/click/{token}{m.group(2)}"
 

@@ -14,6 +14,7 @@ messages.py       MSG#<account>#<message id>  MSG                 message
                   COUNTER#queue_id            COUNTER             the queue id sequence
 packs.py          PACK#<pack id>              PACK                a queue message's claim, lease
                   MSG#<account>#<message id>  RESULT              a queued message's final state
+hits.py           HIT#<account>#<message id>  <kind>#<window>#<who> hits of one client (TTL)
 quotas.py         QUOTA#<provider id>         H#<hour> | D#<day>  send-limit counter
 """
 
