@@ -385,7 +385,7 @@ class InFlight:
     long a send takes; one that runs fewer cannot get there and, past the deadline, the peak
     it reached is what the test sees. Sends after the first `meet` are not held."""
 
-    def __init__(self, real: SenderFactory, meet: int = 1, timeout: float = 30.0) -> None:
+    def __init__(self, real: SenderFactory, meet: int = 1, timeout: float = 10.0) -> None:
         self._real = real
         self._changed = threading.Condition()
         self._meet = meet
@@ -439,8 +439,12 @@ def test_ses_sends_run_concurrently_within_the_bound_and_smtp_stays_on_one_conne
     ses_batch = pipeline.batch.enqueue(principal(account), BatchRequest(messages=messages(100)))
     pipeline.services.smtp_pool.close_all()  # so the drain's SMTP connections are its own
 
-    ses_counter = InFlight(pipeline.services.senders, meet=4)
-    ses_only = pipeline.dispatcher(senders=ses_counter, send_concurrency=4, lease_seconds=30)
+    # Held at most 10 s, far inside the lease's first half (when sends may start): a dispatcher
+    # that never gets to 4 at once fails on the peak below, not on sends cut off by the lease.
+    ses_counter = InFlight(pipeline.services.senders, meet=4, timeout=10)
+    ses_only = pipeline.dispatcher(
+        senders=ses_counter, send_concurrency=4, lease_seconds=120, visibility_seconds=240
+    )
     report = ses_only.drain(lambda: 60_000)
     assert (report.sent, report.failed) == (112, 0)
     assert ses_counter.peak == 4  # concurrent, and never past the bound
