@@ -7,6 +7,7 @@ Imported only by bench/_cold_child.py in a fresh process; reproduce with `make b
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from typing import Any
@@ -16,14 +17,11 @@ from fastapi import FastAPI, HTTPException, Request
 from mangum import Mangum
 
 app = FastAPI()
-_db: Any = None
 
 
+@functools.cache  # created on first use, then kept, as any Lambda keeps its clients
 def _client() -> Any:
-    global _db  # created on first use, then kept, as any Lambda keeps its clients
-    if _db is None:
-        _db = boto3.client("dynamodb")
-    return _db
+    return boto3.client("dynamodb")
 
 
 def _plain(item: dict[str, Any]) -> dict[str, Any]:

@@ -11,10 +11,13 @@ import getpass
 import json
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mailpass.errors import MailPassError
 from mailpass.models import ProviderKind, SmtpSecurity
+
+if TYPE_CHECKING:
+    from mailpass.container import Container
 
 
 def _stack_outputs(stack: str) -> dict[str, str]:
@@ -103,7 +106,15 @@ def run(args: argparse.Namespace) -> None:
         case "key", "revoke":
             admin.revoke_api_key(args.account, args.key)
             _print({"key_id": args.key, "revoked": True})
-        case "provider", ("add" | "add-smtp" | "add-ses"):
+        case "provider", _:
+            _provider(container, args)
+        case _:
+            raise SystemExit("unknown command")
+
+
+def _provider(container: Container, args: argparse.Namespace) -> None:
+    match args.action:
+        case "add" | "add-smtp" | "add-ses":
             from mailpass.provider_schemas import ProviderCreate
 
             kind = {"add-smtp": "smtp", "add-ses": "ses"}.get(args.action) or args.kind
@@ -120,7 +131,7 @@ def run(args: argparse.Namespace) -> None:
                 }
             )
             _print(container.providers.create(args.account, request))
-        case "provider", "update":
+        case "update":
             from mailpass.provider_schemas import ProviderUpdate
 
             fields = _provider_fields(args)
@@ -131,16 +142,16 @@ def run(args: argparse.Namespace) -> None:
                 fields["password"] = password
             change = ProviderUpdate.model_validate(fields)
             _print(container.providers.update(args.account, args.provider, change))
-        case "provider", "delete":
+        case "delete":
             _print(container.providers.delete(args.account, args.provider))
-        case "provider", "set-default":
+        case "set-default":
             container.providers.set_default(args.account, args.provider)
             _print({"account_id": args.account, "default_provider_id": args.provider})
-        case "provider", "fallbacks":
+        case "fallbacks":
             _print(container.providers.set_fallbacks(args.account, args.providers))
-        case "provider", "test":
+        case "test":
             _print(container.providers.test(args.account, args.provider))
-        case "provider", "list":
+        case "list":
             _print(container.providers.list_all(args.account))
         case _:
             raise SystemExit("unknown command")

@@ -142,8 +142,8 @@ _TABLE_KEYS = (
 def create_tables(names: LocalNames, client: DynamoDBClient) -> list[str]:
     created = []
     existing = set(client.list_tables().get("TableNames", []))
-    for logical_id, props in names.resources("AWS::DynamoDB::Table").items():
-        props = names.resolve(props)
+    for logical_id, declared in names.resources("AWS::DynamoDB::Table").items():
+        props = names.resolve(declared)
         table = props.get("TableName") or names.physical(logical_id)
         if table not in existing:
             args: dict[str, Any] = {k: props[k] for k in _TABLE_KEYS if k in props}

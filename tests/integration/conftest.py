@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,8 @@ from mailpass_dev.seed import Seeded, seed_dev
 from mailpass_dev.servers import SmtpSink, free_port
 from mailpass_dev.stack import LocalStack, reset_process_caches
 from mailpass_dev.template import ROOT
+
+from tests.waiting import wait_until
 
 EVENTS = ROOT / "events"
 
@@ -100,9 +101,7 @@ def api(env: LocalStack) -> Iterator[httpx.Client]:
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
+    wait_until(lambda: server.started, "uvicorn to start serving", interval=0.02)
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
         yield client
     server.should_exit = True

@@ -24,6 +24,7 @@ from mailpass_dev.stack import LocalStack
 
 from tests.integration.conftest import EVENTS, LambdaContext, load_event
 from tests.integration.test_send_lambda import invoke
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -47,8 +48,10 @@ class Pipeline:
     ) -> DispatchService:
         s = self.services.settings.model_copy(
             update={
-                "lease_seconds": 1,
-                "visibility_seconds": 2,
+                # Long enough that a loaded machine finishes every hand-off inside its lease (no
+                # send starts in a lease's last half); only runs that are killed need them short.
+                "lease_seconds": 30,
+                "visibility_seconds": 60,
                 "backoff_base_seconds": 0,
                 "drain_margin_ms": 0,
                 **settings,
@@ -67,14 +70,23 @@ class Pipeline:
     def drain(self, **settings: Any) -> DrainReport:
         return self.dispatcher(**settings).drain(lambda: 60_000)
 
-    def depth(self, url: str) -> int:
+    def counts(self, url: str) -> tuple[int, int]:
+        """(visible, in flight): moto works visibility out from the clock when asked, so a
+        message whose visibility timeout ran out counts as visible again."""
         attrs = self.sqs.get_queue_attributes(
             QueueUrl=url,
             AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
         )["Attributes"]
-        return int(attrs["ApproximateNumberOfMessages"]) + int(
-            attrs["ApproximateNumberOfMessagesNotVisible"]
+        return (
+            int(attrs["ApproximateNumberOfMessages"]),
+            int(attrs["ApproximateNumberOfMessagesNotVisible"]),
         )
+
+    def depth(self, url: str) -> int:
+        return sum(self.counts(url))
+
+    def wait_all_visible(self, what: str) -> None:
+        wait_until(lambda: self.counts(self.url)[1] == 0, what)
 
 
 @pytest.fixture
@@ -191,9 +203,13 @@ def test_packs_stay_within_the_sqs_size_limit(
     result = pipeline.batch.enqueue(principal(account), BatchRequest(messages=big))
     assert result["queued"] == 5
     bodies: list[str] = []
-    while len(bodies) < 3:
+
+    def all_three() -> bool:  # SQS may hand them out over several receives
         got = pipeline.sqs.receive_message(QueueUrl=pipeline.url, MaxNumberOfMessages=10)
-        bodies += [m["Body"] for m in got.get("Messages", [])]
+        bodies.extend(m["Body"] for m in got.get("Messages", []))
+        return len(bodies) >= 3
+
+    wait_until(all_three, "the three queue messages to be received", interval=0)
     assert sorted(len(json.loads(b)["messages"]) for b in bodies) == [1, 2, 2]
     assert all(len(b.encode()) <= 256 * 1024 for b in bodies)
 
@@ -260,7 +276,7 @@ def test_smtp_down_then_up_delivers_everything(
     assert {status_of(pipeline.services, account, m)["status"] for m in mids} == {"queued"}
     up = SmtpSink(sink.outbox, port=down_port).start()
     try:
-        time.sleep(1.2)  # the backoff
+        pipeline.wait_all_visible("the pack to come back after its backoff")
         assert pipeline.drain().sent == 12
         assert all(len(up.find(m)) == 1 for m in mids)
     finally:
@@ -363,12 +379,19 @@ def test_scheduled_event_drains_through_the_dispatcher_handler(
 
 
 class InFlight:
-    """Wraps the real senders and counts hand-offs in flight at once. Each is held a little
-    longer than moto takes, so sends that can overlap visibly do."""
+    """Wraps the real senders and counts hand-offs in flight at once. The first `meet` sends
+    are held until that many are in flight together, so a dispatcher that runs `meet` lanes at
+    once shows it however slowly a loaded machine schedules its threads, with no guess at how
+    long a send takes; one that runs fewer cannot get there and, past the deadline, the peak
+    it reached is what the test sees. Sends after the first `meet` are not held."""
 
-    def __init__(self, real: SenderFactory) -> None:
+    def __init__(self, real: SenderFactory, meet: int = 1, timeout: float = 10.0) -> None:
         self._real = real
-        self._lock = threading.Lock()
+        self._changed = threading.Condition()
+        self._meet = meet
+        self._timeout = timeout
+        self._arrived = 0
+        self._deadline = 0.0  # one for all the held sends, from the first one's arrival
         self.now = 0
         self.peak = 0
 
@@ -378,14 +401,22 @@ class InFlight:
 
         class Counting:
             def send(self, message: OutgoingMessage) -> SendReceipt:
-                with outer._lock:
+                with outer._changed:
                     outer.now += 1
                     outer.peak = max(outer.peak, outer.now)
+                    outer._arrived += 1
+                    outer._changed.notify_all()
+                    if outer._arrived == 1:
+                        outer._deadline = time.monotonic() + outer._timeout
+                    if outer._arrived <= outer._meet:
+                        outer._changed.wait_for(
+                            lambda: outer.peak >= outer._meet,
+                            timeout=max(outer._deadline - time.monotonic(), 0),
+                        )
                 try:
-                    time.sleep(0.03)
                     return inner.send(message)
                 finally:
-                    with outer._lock:
+                    with outer._changed:
                         outer.now -= 1
 
         return Counting()
@@ -408,8 +439,12 @@ def test_ses_sends_run_concurrently_within_the_bound_and_smtp_stays_on_one_conne
     ses_batch = pipeline.batch.enqueue(principal(account), BatchRequest(messages=messages(100)))
     pipeline.services.smtp_pool.close_all()  # so the drain's SMTP connections are its own
 
-    ses_counter = InFlight(pipeline.services.senders)
-    ses_only = pipeline.dispatcher(senders=ses_counter, send_concurrency=4, lease_seconds=30)
+    # Held at most 10 s, far inside the lease's first half (when sends may start): a dispatcher
+    # that never gets to 4 at once fails on the peak below, not on sends cut off by the lease.
+    ses_counter = InFlight(pipeline.services.senders, meet=4, timeout=10)
+    ses_only = pipeline.dispatcher(
+        senders=ses_counter, send_concurrency=4, lease_seconds=120, visibility_seconds=240
+    )
     report = ses_only.drain(lambda: 60_000)
     assert (report.sent, report.failed) == (112, 0)
     assert ses_counter.peak == 4  # concurrent, and never past the bound
@@ -450,6 +485,8 @@ class CrashAt:
 
 
 STEPS = ["after_claim", "in_handoff", "after_send", "before_record", "before_delete"]
+# What a killed run held comes back in seconds, as its lease and then its visibility run out.
+KILLABLE: dict[str, Any] = {"lease_seconds": 1, "visibility_seconds": 2}
 
 
 def test_crash_at_every_step_over_500_messages_delivers_each_at_most_once_and_loses_none(
@@ -464,16 +501,19 @@ def test_crash_at_every_step_over_500_messages_delivers_each_at_most_once_and_lo
         try:
             # The delete comes once per receive (100 messages): kill it on the first.
             after = 1 if step == "before_delete" else 3
-            pipeline.dispatcher(faults=CrashAt(step, after)).drain(lambda: 60_000)
+            pipeline.dispatcher(faults=CrashAt(step, after), **KILLABLE).drain(lambda: 60_000)
         except Crash:
             crashes[step] += 1
             pipeline.services.smtp_pool.close_all()  # a dead process keeps no connections
-            time.sleep(2.1)  # what it held (a prefetched batch too) comes back, as after a kill
+            # What it held (a prefetched batch too) comes back, as after a kill.
+            pipeline.wait_all_visible(f"the messages held by the run killed at {step}")
     assert set(crashes) == set(STEPS), crashes
-    deadline = time.monotonic() + 120
-    while pipeline.depth(pipeline.url) and time.monotonic() < deadline:  # ... then drain again
-        pipeline.drain()
-        time.sleep(0.5)  # leases and visibility timeouts of the killed runs run out
+
+    def drained() -> bool:  # ... then drain again, while the killed runs' leases run out
+        pipeline.drain(**KILLABLE)
+        return pipeline.depth(pipeline.url) == 0
+
+    wait_until(drained, "the queue to drain after the kills", timeout=120, interval=0.5)
 
     delivered = Counter(
         c.headers()["Message-ID"] for c in sink.caught if c.headers()["Message-ID"] in set(mids)
@@ -514,16 +554,20 @@ def test_operator_sees_the_dlq_and_redrives_all_but_unknown_deliveries(
             Outcome(account.account_id, unknown, "failed", utcnow(), INTERRUPTED),
         ]
     )
-    moved = False
-    while not moved:
+
+    def moved() -> bool:
+        found = False
         for msg in sqs.receive_message(QueueUrl=env.queue_url, MaxNumberOfMessages=10).get(
             "Messages", []
         ):
             carried = [e["message_id"] for e in json.loads(msg["Body"])["messages"]]
             if carried == [gave_up, unknown]:  # one pack carries both
                 sqs.send_message(QueueUrl=dlq_url, MessageBody=msg["Body"])
-                moved = True
+                found = True
             sqs.delete_message(QueueUrl=env.queue_url, ReceiptHandle=msg["ReceiptHandle"])
+        return found
+
+    wait_until(moved, "their pack on the shared queue", interval=0)
 
     assert main(["queue", "stats"]) == 0
     stats = json.loads(capsys.readouterr().out)
@@ -594,7 +638,10 @@ def test_over_the_send_limit_messages_wait_queued_for_the_window_not_failed(
     ((receipt, delay),) = queue.delays.items()
     now = utcnow()
     to_the_hour = 3600 - (now.minute * 60 + now.second)
-    assert abs(delay - to_the_hour) <= 5  # hidden until the window resets
+    # Hidden until the window resets. Modulo the hour: if the hour turned between the drain and
+    # `now`, 3599 and 1 are 2 s apart, not 3598.
+    off = (delay - to_the_hour) % 3600
+    assert min(off, 3600 - off) <= 5, (delay, to_the_hour)
     assert pipeline.drain().received == 0
 
     # The hour turns (here: the limit is raised and the message made visible, as SQS would).

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import httpx
 import pytest
@@ -74,40 +74,51 @@ def test_malformed_keys_are_400(api: httpx.Client, account: Seeded, key: str) ->
     assert resp.status_code == 400, resp.text
 
 
+@dataclass
+class HeldSmtp:
+    """A server that holds every connection, silent, until released, then says it is busy
+    (421). Tests see when a connection is being held instead of guessing how long that takes."""
+
+    port: int
+    holding: threading.Event  # a connection is in, waiting for `release`
+    release: threading.Event
+
+
 @pytest.fixture
-def slow_smtp() -> Iterator[int]:
-    """A server that holds every connection 1.5 s before saying it is busy (421)."""
+def held_smtp() -> Iterator[HeldSmtp]:
     server = socket.create_server(("127.0.0.1", 0))
-    port = server.getsockname()[1]
+    held = HeldSmtp(server.getsockname()[1], threading.Event(), threading.Event())
     stop = threading.Event()
 
     def serve() -> None:
-        server.settimeout(0.2)
+        server.settimeout(0.2)  # how often the loop looks at `stop`
         while not stop.is_set():
             try:
                 conn, _ = server.accept()
             except TimeoutError:
                 continue
-            time.sleep(1.5)
+            held.holding.set()
+            held.release.wait(timeout=60)  # a ceiling so a failed test cannot hang the server
             conn.sendall(b"421 4.3.2 busy, try later\r\n")
             conn.close()
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
-    yield port
+    yield held
+    held.release.set()
     stop.set()
     thread.join(timeout=5)
     server.close()
 
 
 def test_a_duplicate_while_the_first_is_in_flight_is_409_in_progress(
-    api: httpx.Client, env: LocalStack, services: Container, account: Seeded, slow_smtp: int
+    api: httpx.Client, env: LocalStack, services: Container, account: Seeded, held_smtp: HeldSmtp
 ) -> None:
     services.admin.add_smtp_provider(
         account.account_id,
         name="slow",
         host="127.0.0.1",
-        port=slow_smtp,
+        port=held_smtp.port,
         security=SmtpSecurity.NONE,
         from_email="dev@example.com",
         make_default=True,
@@ -120,10 +131,13 @@ def test_a_duplicate_while_the_first_is_in_flight_is_409_in_progress(
 
     with ThreadPoolExecutor(2) as pool:
         first = pool.submit(post)
-        time.sleep(0.5)  # the first is now waiting on the slow server
+        # The first holds the key from before it connects, so once the server holds its
+        # connection, it is in flight.
+        assert held_smtp.holding.wait(timeout=30), "the first send never reached the server"
         second = pool.submit(post).result()
         assert second.status_code == 409, second.text
         assert second.json()["error"]["code"] == "IDEMPOTENCY_IN_PROGRESS"
+        held_smtp.release.set()
         assert first.result().status_code == 500  # 421: not taken
     # A failed first attempt does not hold the key: the retry runs (and fails the same way).
     assert post().headers.get("Idempotent-Replayed") is None
