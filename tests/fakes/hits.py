@@ -12,7 +12,7 @@ class InMemoryHits:
     counters: Counter[tuple[str, str, str]] = field(default_factory=Counter)
 
     def hit(
-        self, account_id: str, message_id: str, kind: str, client: str, window: int, ttl: int
+        self, account_id: str, message_id: str, kind: str, client: str, *, window: int, ttl: int
     ) -> bool:
         marker = (account_id, message_id, kind, client, window)
         self.markers[marker] += 1

@@ -38,9 +38,13 @@ class InMemoryPacks(Shared):
         return None if p is None else PackState(p.state, p.lease_until)
 
     def record_outcomes(self, outcomes: list[Outcome]) -> None:
-        for o in outcomes:
-            if o.error_message:
-                o = replace(o, error_message=o.error_message[:2000])
+        for outcome in outcomes:
+            # Stored as the adapter stores it: the reason is cut to 2,000 characters.
+            o = (
+                replace(outcome, error_message=outcome.error_message[:2000])
+                if outcome.error_message
+                else outcome
+            )
             self.memory.results[(o.account_id, o.message_id)] = o
 
     def results(self, account_id: str, message_ids: list[str]) -> dict[str, Outcome]:

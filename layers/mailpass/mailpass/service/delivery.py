@@ -198,7 +198,7 @@ class Delivery:
             dict.fromkeys(a for a in (msg.to, *msg.cc, *msg.bcc) if a.lower() not in blocked)
         )
         outgoing = OutgoingMessage(msg.message_id, msg.from_email, recipients, raw, msg.account_id)
-        return self._hand_off(outgoing, provider, walk, quota, notes, down)
+        return self._hand_off(outgoing, provider, walk, quota, notes=notes, down=down)
 
     def check_suppression(self, msg: Accepted, blocked: dict[str, str]) -> Result | None:
         """Step: a suppressed `to` (a hard bounce or complaint put it there) is never sent."""
@@ -243,6 +243,7 @@ class Delivery:
         provider: Provider,
         walk: _Chain,
         quota: Quota,
+        *,
         notes: list[str],
         down: dict[str, str] | None,
     ) -> Result:

@@ -28,7 +28,7 @@ HIT_WINDOW_SECONDS = 3600
 
 class HitLog(Protocol):
     def hit(
-        self, account_id: str, message_id: str, kind: str, client: str, window: int, ttl: int
+        self, account_id: str, message_id: str, kind: str, client: str, *, window: int, ttl: int
     ) -> bool:
         """Count one open or click (kind) on the message, and say whether it is the first from
         `client` in `window`. What marks the client in the window may go once `ttl` (epoch
@@ -118,7 +118,7 @@ class TrackingService:
         now = self._clock()
         event_type = "click" if tracked.kind == CLICK else "open"
         if self._hits is not None and not self._first_hit(
-            self._hits, tracked, event_type, ip, user_agent, now
+            self._hits, tracked, event_type, ip=ip, user_agent=user_agent, now=now
         ):
             return tracked
         event = MessageEvent(
@@ -141,6 +141,7 @@ class TrackingService:
         hits: HitLog,
         tracked: Tracked,
         event_type: str,
+        *,
         ip: str | None,
         user_agent: str | None,
         now: datetime,
@@ -154,4 +155,6 @@ class TrackingService:
         ).hexdigest()[:32]
         window = int(now.timestamp()) // self._window
         ttl = (window + 2) * self._window
-        return hits.hit(tracked.account_id, tracked.message_id, event_type, client, window, ttl)
+        return hits.hit(
+            tracked.account_id, tracked.message_id, event_type, client, window=window, ttl=ttl
+        )

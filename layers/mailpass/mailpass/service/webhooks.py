@@ -73,6 +73,7 @@ class WebhookService:
         secrets_store: SecretStore,
         settings: Settings,
         queue: Callable[[], Queue | None],
+        *,
         clock: Callable[[], float] = time.monotonic,
         resolve: Resolve = system_resolve,
     ) -> None:

@@ -17,7 +17,7 @@ _COUNTERS = {"open": "open_hits", "click": "click_hits"}
 
 class DynamoHits(TableStore):
     def hit(
-        self, account_id: str, message_id: str, kind: str, client: str, window: int, ttl: int
+        self, account_id: str, message_id: str, kind: str, client: str, *, window: int, ttl: int
     ) -> bool:
         # One atomic ADD on the marker both counts and tells first from repeat: only the hit
         # that takes it from nothing to 1 is first, however many arrive at once.

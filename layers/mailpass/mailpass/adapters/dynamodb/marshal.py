@@ -63,7 +63,7 @@ def _number(text: str) -> int | float:
 
 def from_attr(attr: dict[str, Any]) -> Any:
     ((kind, value),) = attr.items()
-    if kind == "S" or kind == "BOOL":
+    if kind in {"S", "BOOL"}:
         return value
     if kind == "N":
         return _number(value)
