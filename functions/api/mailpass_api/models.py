@@ -15,11 +15,16 @@ class Ok[T](BaseModel):
     name of its own (`class SendResponse(Ok[SendResult])`): SDK generators turn schema names into
     class names, and pydantic would name the parametrized class `Ok_SendResult_`."""
 
+    # `success` is always sent, so responses list it as required.
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
     success: Literal[True] = True
     data: T
 
 
 class ErrorBody(BaseModel):
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
     code: str
     message: str
     details: Any = Field(
@@ -32,7 +37,7 @@ class ErrorBody(BaseModel):
 class ErrorResponse(BaseModel):
     """`{"success": false, "error": {"code", "message", "details"}}`: every error answer."""
 
-    model_config = ConfigDict(title="ErrorResponse")
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
 
     success: Literal[False] = False
     error: ErrorBody
