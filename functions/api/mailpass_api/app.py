@@ -50,9 +50,10 @@ class LazyRouter(BaseRoute):
 
     def load(self) -> None:
         if not self.loaded:
-            # Set first: include_router is synchronous, so no request can see it half done.
-            self.loaded = True
+            # All synchronous, on the event loop: no other request sees it half done. Marked
+            # loaded last, so a failed import is tried again by the next request.
             self.app.include_router(importlib.import_module(self.module).router)
+            self.loaded = True
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         self.load()
