@@ -29,6 +29,7 @@ help:
 	@echo "make test    lint, type checks, template validation and every test"
 	@echo "make bench   benchmarks, printed as ratios against baselines measured in the same run"
 	@echo "make build   sam build (python3.13, arm64)   make pins   re-render layer requirements"
+	@echo "make openapi rewrite openapi.json from the app   make contract   check and fuzz it"
 
 $(PYTHON):
 	@echo "python3.13 is required (install it, or put it on PATH)" >&2; exit 1
@@ -97,6 +98,14 @@ unit: venv
 
 integration: deps
 	$(VENV)/bin/pytest tests/integration
+
+# The published API contract: openapi.json is what the app serves (make test fails when stale).
+.PHONY: openapi contract
+openapi: venv
+	$(VENV)/bin/python scripts/openapi.py
+
+contract: deps
+	$(VENV)/bin/pytest tests/unit/test_contract.py tests/integration/test_contract_fuzz.py
 
 .PHONY: pins
 pins: venv
