@@ -125,6 +125,20 @@ def test_forged_or_altered_tokens_record_nothing_and_redirect_nowhere(
     assert status(api, account, mid)["events"] == []  # ...but nothing recorded
 
 
+def test_a_token_of_the_other_kind_records_nothing(
+    api: httpx.Client, account: Seeded, sink: SmtpSink
+) -> None:
+    mid = send(api, account)
+    pixel, click = links(sent_html(sink, mid))
+    (pbase, open_token), (cbase, click_token) = pixel.rsplit("/", 1), click.rsplit("/", 1)
+    resp = api.get(f"{cbase}/{open_token}", headers={"User-Agent": BROWSER})
+    assert resp.status_code == 404
+    assert "location" not in resp.headers
+    resp = api.get(f"{pbase}/{click_token}", headers={"User-Agent": BROWSER})
+    assert resp.status_code == 200  # still a pixel...
+    assert status(api, account, mid)["events"] == []  # ...but nothing recorded
+
+
 def test_tracking_can_be_turned_off_per_message_and_per_provider(
     api: httpx.Client, services: Container, account: Seeded, sink: SmtpSink
 ) -> None:

@@ -28,10 +28,10 @@ NO_STORE = {"Cache-Control": "no-store, no-cache, must-revalidate, private", "Pr
     },
 )
 async def track_open(request: Request, token: str, c: Services) -> Response:
-    from mailpass.tracking import PIXEL_GIF
+    from mailpass.tracking import OPEN, PIXEL_GIF
 
     ua = request.headers.get("user-agent")
-    await blocking(request, c.tracking.record, token, caller_ip(request), ua)
+    await blocking(request, c.tracking.record, token, caller_ip(request), ua, OPEN)
     # The pixel either way: a mail client shows nothing whatever happened.
     return Response(PIXEL_GIF, media_type="image/gif", headers=NO_STORE)
 
@@ -52,8 +52,10 @@ async def track_open(request: Request, token: str, c: Services) -> Response:
     },
 )
 async def track_click(request: Request, token: str, c: Services) -> Response:
+    from mailpass.tracking import CLICK
+
     ua = request.headers.get("user-agent")
-    tracked = await blocking(request, c.tracking.record, token, caller_ip(request), ua)
+    tracked = await blocking(request, c.tracking.record, token, caller_ip(request), ua, CLICK)
     if tracked is None or tracked.url is None:
         # No redirect for anything we did not sign ourselves: not an open redirect.
         raise NotFound("No such link")

@@ -107,7 +107,7 @@ class TrackingService:
         return tracked
 
     def record(
-        self, token: str, ip: str | None, user_agent: str | None, kind: str | None = None
+        self, token: str, ip: str | None, user_agent: str | None, kind: str
     ) -> Tracked | None:
         """Verify the token and record the open or click. None, and nothing recorded, for a
         token we did not sign or one of another kind than `kind` (an open token presented at
