@@ -13,6 +13,7 @@ from mailpass.ids import new_id
 from mailpass.models import Account, MessageRecord, MessageStatus, Provider, ProviderKind
 from mailpass.ports import (
     AccountStore,
+    HitLog,
     MessageStore,
     PackStore,
     ProviderStore,
@@ -31,6 +32,7 @@ from tests.fakes import (
     InMemoryWebhooks,
     Memory,
 )
+from tests.fakes.hits import InMemoryHits
 
 
 @dataclass
@@ -44,6 +46,7 @@ class Stores:
     suppressions: SuppressionStore
     packs: PackStore
     quotas: QuotaStore
+    hits: HitLog
 
 
 def _fakes() -> Stores:
@@ -56,6 +59,7 @@ def _fakes() -> Stores:
         InMemorySuppressions(m),
         InMemoryPacks(m),
         InMemoryQuotas(m),
+        InMemoryHits(m),
     )
 
 
@@ -70,6 +74,7 @@ def _dynamodb(request: pytest.FixtureRequest) -> Stores:
         DynamoWebhooks,
         Table,
     )
+    from mailpass.adapters.dynamodb.hits import DynamoHits
 
     stack: Any = request.getfixturevalue("stack")
     stack.apply_env()
@@ -82,6 +87,7 @@ def _dynamodb(request: pytest.FixtureRequest) -> Stores:
         DynamoSuppressions(table),
         DynamoPacks(table),
         DynamoQuotas(table),
+        DynamoHits(table),
     )
 
 

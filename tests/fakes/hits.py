@@ -1,22 +1,26 @@
-"""In-memory stand-in for the tracking HitLog (mailpass.adapters.dynamodb.hits.DynamoHits)."""
+"""The tracking hit log (ports.HitLog, mailpass.adapters.dynamodb.hits.DynamoHits), in memory."""
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+
+from tests.fakes.memory import Memory, Shared
 
 
-@dataclass
-class InMemoryHits:
-    markers: Counter[tuple[str, str, str, str, int]] = field(default_factory=Counter)
-    counters: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+class InMemoryHits(Shared):
+    def __init__(self, memory: Memory | None = None) -> None:
+        super().__init__(memory)
+        self.markers: Counter[tuple[str, str, str, str, int]] = Counter()
+        self.counters: Counter[tuple[str, str, str]] = Counter()
 
     def hit(
         self, account_id: str, message_id: str, kind: str, client: str, *, window: int, ttl: int
     ) -> bool:
         marker = (account_id, message_id, kind, client, window)
         self.markers[marker] += 1
-        self.counters[(account_id, message_id, kind)] += 1
+        # As the adapter: a message that is gone is not brought back as a bare counter.
+        if (account_id, message_id) in self.memory.messages:
+            self.counters[(account_id, message_id, kind)] += 1
         return self.markers[marker] == 1
 
     def counted(self, account_id: str, message_id: str) -> dict[str, int]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from mailpass.models import MessageEvent
+from mailpass.models import MessageEvent, MessageRecord, MessageStatus
 from mailpass.service.tracking import HIT_WINDOW_SECONDS, TrackingService
 from mailpass.settings import Settings
 from mailpass.tracking import CLICK, OPEN, Tracked, TrackingTokens, instrument, safe_url
@@ -49,7 +49,20 @@ class Tracking:
 
 @pytest.fixture
 def tracking() -> Tracking:
-    store, hits, notifier, clock = InMemoryStore(), InMemoryHits(), RecordingNotifier(), Clock()
+    store, notifier, clock = InMemoryStore(), RecordingNotifier(), Clock()
+    hits = InMemoryHits(store.memory)  # one memory, as the adapters share one table
+    store.put_message(
+        MessageRecord(
+            account_id=ACCOUNT,
+            message_id=MESSAGE,
+            status=MessageStatus.SENT,
+            from_email="noreply@acme.example.com",
+            to_email="user@example.com",
+            subject="Hi",
+            created_at=clock.now,
+            expires_at=int(clock.now.timestamp()) + 86400,
+        )
+    )
     secrets = InMemorySecrets({"tracking": KEY})
     settings = Settings(table_name="unit-table", tracking_key_secret="tracking")
     service = TrackingService(store, secrets, settings, notifier, hits, clock=clock)

@@ -163,6 +163,20 @@ class SuppressionStore(SuppressionReader, Protocol):
     def list_suppressions(self, account_id: str) -> list[dict[str, Any]]: ...
 
 
+class HitLog(Protocol):
+    def hit(
+        self, account_id: str, message_id: str, kind: str, client: str, *, window: int, ttl: int
+    ) -> bool:
+        """Count one open or click (kind) on the message, and say whether it is the first from
+        `client` in `window`. What marks the client in the window may go once `ttl` (epoch
+        seconds) has passed."""
+        ...
+
+    def counted(self, account_id: str, message_id: str) -> dict[str, int]:
+        """Every hit counted on the message, first or repeat: {"open": n, "click": n}."""
+        ...
+
+
 class SecretStore(Protocol):
     def get(self, secret_id: str) -> str: ...
     def put(self, name: str, value: str) -> str: ...

@@ -6,11 +6,10 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
-from typing import Protocol
 
 from mailpass.models import MessageEvent, Provider, utcnow
 from mailpass.observability import logger
-from mailpass.ports import EventNotifier, EventRecorder, SecretStore
+from mailpass.ports import EventNotifier, EventRecorder, HitLog, SecretStore
 from mailpass.settings import Settings
 from mailpass.tracking import (
     CLICK,
@@ -24,16 +23,6 @@ from mailpass.tracking import (
 # Repeated fetches by one client (an image proxy, a reload, a scanner in a loop) within this
 # window count, but only the first is stored as an event and sent to webhooks.
 HIT_WINDOW_SECONDS = 3600
-
-
-class HitLog(Protocol):
-    def hit(
-        self, account_id: str, message_id: str, kind: str, client: str, *, window: int, ttl: int
-    ) -> bool:
-        """Count one open or click (kind) on the message, and say whether it is the first from
-        `client` in `window`. What marks the client in the window may go once `ttl` (epoch
-        seconds) has passed."""
-        ...
 
 
 class TrackingService:
