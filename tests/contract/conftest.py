@@ -6,13 +6,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 from mailpass.ids import new_id
 from mailpass.models import Account, MessageRecord, MessageStatus, Provider, ProviderKind
 from mailpass.ports import (
     AccountStore,
+    DomainCounter,
+    DomainStore,
     MessageStore,
     PackStore,
     ProviderStore,
@@ -23,6 +25,7 @@ from mailpass.ports import (
 
 from tests.fakes import (
     InMemoryAccounts,
+    InMemoryDomains,
     InMemoryMessages,
     InMemoryPacks,
     InMemoryProviders,
@@ -31,6 +34,10 @@ from tests.fakes import (
     InMemoryWebhooks,
     Memory,
 )
+
+
+class Domains(DomainStore, DomainCounter, Protocol):
+    """The sender domain store: its records and their feedback counters."""
 
 
 @dataclass
@@ -44,6 +51,7 @@ class Stores:
     suppressions: SuppressionStore
     packs: PackStore
     quotas: QuotaStore
+    domains: Domains
 
 
 def _fakes() -> Stores:
@@ -56,10 +64,12 @@ def _fakes() -> Stores:
         InMemorySuppressions(m),
         InMemoryPacks(m),
         InMemoryQuotas(m),
+        InMemoryDomains(m),
     )
 
 
 def _dynamodb(request: pytest.FixtureRequest) -> Stores:
+    from mailpass.adapters.dynamodb.domains import DynamoDomains
     from mailpass.adapters.dynamodb import (
         DynamoAccounts,
         DynamoMessages,
@@ -82,6 +92,7 @@ def _dynamodb(request: pytest.FixtureRequest) -> Stores:
         DynamoSuppressions(table),
         DynamoPacks(table),
         DynamoQuotas(table),
+        DynamoDomains(table),
     )
 
 
