@@ -69,7 +69,6 @@ def _fakes() -> Stores:
 
 
 def _dynamodb(request: pytest.FixtureRequest) -> Stores:
-    from mailpass.adapters.dynamodb.domains import DynamoDomains
     from mailpass.adapters.dynamodb import (
         DynamoAccounts,
         DynamoMessages,
@@ -80,6 +79,7 @@ def _dynamodb(request: pytest.FixtureRequest) -> Stores:
         DynamoWebhooks,
         Table,
     )
+    from mailpass.adapters.dynamodb.domains import DynamoDomains
 
     stack: Any = request.getfixturevalue("stack")
     stack.apply_env()

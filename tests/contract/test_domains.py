@@ -88,7 +88,8 @@ def test_only_one_account_holds_a_name_verified(stores: Stores) -> None:
     assert not stores.domains.claim_verified(verified_b, was_due=b.next_check_at)
     assert stores.domains.get_domain(second, b.domain_id) == b  # nothing written
     config = stores.domains.get_account_config(first)
-    assert config is not None and config.verified_domains == frozenset({name})
+    assert config is not None
+    assert config.verified_domains == frozenset({name})
     due = stores.domains.due_domains(NOW + timedelta(days=1), 1000)
     assert a.domain_id not in {e.domain_id for e in due}
     # The holder lets go: the name is free for the other account, which still has it.

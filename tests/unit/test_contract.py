@@ -86,6 +86,7 @@ def test_request_bodies_are_declared_from_the_models(doc: dict[str, Any]) -> Non
     assert bodies == {
         "POST /api/v1/mail/send": "#/components/schemas/SendRequest",
         "POST /api/v1/mail/send-batch": "#/components/schemas/BatchRequest",
+        "POST /api/v1/domains": "#/components/schemas/DomainCreate",
         "POST /api/v1/smtp-providers": "#/components/schemas/ProviderCreate",
         "PUT /api/v1/smtp-providers/fallbacks": "#/components/schemas/FallbackOrder",
         "PATCH /api/v1/smtp-providers/{provider_id}": "#/components/schemas/ProviderUpdate",

@@ -18,6 +18,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from mailpass.errors import Conflict, DnsUnavailable, NotFound, ValidationFailed
 from mailpass.models import DnsRecord, Domain, DomainStatus, domain_id_for, utcnow
@@ -172,7 +173,7 @@ class DomainService:
             return replace(checked, status=DomainStatus.FAILED, next_check_at=None), passed
         else:
             status = DomainStatus.PENDING
-        delay = min(FIRST_DELAY * (2 ** min(domain.attempts, 16)), MAX_DELAY)
+        delay = min(FIRST_DELAY * 2 ** min(domain.attempts + 1, 16), MAX_DELAY)
         # The last check falls on the deadline; a temporary failure keeps being retried.
         nxt = now + delay if temporary else min(now + delay, max(deadline, now))
         return replace(checked, status=status, next_check_at=nxt), passed
@@ -197,7 +198,7 @@ class DomainService:
         return checked
 
     # use cases ----------------------------------------------------------------------------
-    def create(self, account_id: str, raw_name: str) -> dict[str, object]:
+    def create(self, account_id: str, raw_name: str) -> dict[str, Any]:
         name = normalize_name(raw_name)
         domain_id = domain_id_for(account_id, name)
         if self._store.get_domain(account_id, domain_id) is not None:
@@ -258,13 +259,13 @@ class DomainService:
             raise NotFound("No such domain for this account")
         return domain
 
-    def list_all(self, account_id: str) -> dict[str, object]:
+    def list_all(self, account_id: str) -> dict[str, Any]:
         return {"domains": [d.public() for d in self._store.list_domains(account_id)]}
 
-    def get(self, account_id: str, domain_id: str) -> dict[str, object]:
+    def get(self, account_id: str, domain_id: str) -> dict[str, Any]:
         return self._get(account_id, domain_id).public()
 
-    def verify(self, account_id: str, domain_id: str) -> dict[str, object]:
+    def verify(self, account_id: str, domain_id: str) -> dict[str, Any]:
         domain = self._get(account_id, domain_id)
         dkim = self._ses.dkim([domain.name]).get(domain.name)
         try:
@@ -273,7 +274,7 @@ class DomainService:
             # The schedule checked it at the same moment: its answer is as fresh as ours.
             return self._get(account_id, domain_id).public()
 
-    def delete(self, account_id: str, domain_id: str) -> dict[str, object]:
+    def delete(self, account_id: str, domain_id: str) -> dict[str, Any]:
         domain = self._get(account_id, domain_id)
         remaining = self._store.delete_domain(domain)
         if remaining == 0:
