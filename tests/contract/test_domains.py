@@ -116,3 +116,20 @@ def test_feedback_counters_add_up_and_survive_checks(stores: Stores) -> None:
     assert found.counters == {"delivered": 2, "bounced": 1}
     assert found.attempts == 1
     assert found.public()["feedback"]["bounce_rate"] == round(1 / 3, 4)
+
+
+def test_a_delete_that_read_an_older_state_is_refused(stores: Stores) -> None:
+    account_id = new_account(stores)
+    d = domain(account_id, unique_name())
+    stores.domains.create_domain(d)
+    verified = replace(d, status=DomainStatus.VERIFIED, verified_at=NOW, next_check_at=None)
+    assert stores.domains.claim_verified(verified, was_due=d.next_check_at)
+    # Deleting the pending domain it was would leave the name's OWNER claim behind.
+    with pytest.raises(Conflict):
+        stores.domains.delete_domain(d)
+    assert stores.domains.delete_domain(verified) == 0
+    other = new_account(stores)
+    theirs = domain(other, d.name)
+    stores.domains.create_domain(theirs)
+    mine = replace(theirs, status=DomainStatus.VERIFIED, next_check_at=None)
+    assert stores.domains.claim_verified(mine, was_due=theirs.next_check_at)  # the name is free

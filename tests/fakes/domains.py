@@ -53,8 +53,12 @@ class InMemoryDomains(ConfigReading):
 
     def delete_domain(self, domain: Domain) -> int:
         m = self.memory
-        if m.domains.get(domain.account_id, {}).pop(domain.domain_id, None) is None:
+        now = m.domains.get(domain.account_id, {}).get(domain.domain_id)
+        if now is None:
             raise NotFound("No such domain for this account")
+        if (now.status, now.next_check_at) != (domain.status, domain.next_check_at):
+            raise Conflict("The domain changed meanwhile; read it again")
+        del m.domains[domain.account_id][domain.domain_id]
         holders = m.domain_holders.get(domain.name, set())
         holders.discard(domain.account_id)
         if m.domain_owners.get(domain.name) == domain.account_id:

@@ -142,7 +142,8 @@ class DomainStore(AccountConfigReader, Protocol):
         ...
 
     def delete_domain(self, domain: Domain) -> int:
-        """Remove the domain (and its hold on the name); returns how many accounts still
+        """Remove the domain (and its hold on the name), if its status and next check are
+        still as read (else Conflict; NotFound when gone); returns how many accounts still
         have the name (pending or verified)."""
         ...
 

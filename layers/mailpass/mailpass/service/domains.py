@@ -275,8 +275,14 @@ class DomainService:
             return self._get(account_id, domain_id).public()
 
     def delete(self, account_id: str, domain_id: str) -> dict[str, Any]:
-        domain = self._get(account_id, domain_id)
-        remaining = self._store.delete_domain(domain)
+        for attempt in range(3):
+            domain = self._get(account_id, domain_id)
+            try:
+                remaining = self._store.delete_domain(domain)
+                break
+            except Conflict:  # checked at the same moment: delete what it is now
+                if attempt == 2:
+                    raise
         if remaining == 0:
             # No account has the name any more, pending or verified: the shared SES identity
             # goes too. Otherwise another account still needs its DKIM.

@@ -215,12 +215,22 @@ class DynamoDomains(ConfigReading):
 
     def delete_domain(self, domain: Domain) -> int:
         name_pk = s(f"DOMAIN#{domain.name}")
+        # As read: a domain verified (or re-checked) meanwhile would leave its OWNER claim or
+        # due entry behind.
+        guard = "#st = :st AND " + (
+            "#due = :due" if domain.next_check_at else "attribute_not_exists(#due)"
+        )
+        values: dict[str, Any] = {":st": s(domain.status.value)}
+        if domain.next_check_at:
+            values[":due"] = to_attr(domain.next_check_at)
         items: list[dict[str, Any]] = [
             {
                 "Delete": {
                     "TableName": self._table,
                     "Key": _key(domain),
-                    "ConditionExpression": "attribute_exists(pk)",
+                    "ConditionExpression": guard,
+                    "ExpressionAttributeNames": {"#st": "status", "#due": "next_check_at"},
+                    "ExpressionAttributeValues": values,
                 }
             },
             {
@@ -249,7 +259,9 @@ class DynamoDomains(ConfigReading):
         try:
             self._t.raw.transact_write_items(TransactItems=items)
         except self._db.exceptions.TransactionCanceledException:
-            raise NotFound("No such domain for this account") from None
+            if self.get_domain(domain.account_id, domain.domain_id) is None:
+                raise NotFound("No such domain for this account") from None
+            raise Conflict("The domain changed meanwhile; read it again") from None
         out = self._db.query(
             TableName=self._table,
             KeyConditionExpression="pk = :pk AND begins_with(sk, :a)",
