@@ -1,4 +1,4 @@
-"""mailpass-admin: accounts, API keys and providers, against real AWS or the local stack alike.
+"""mailpass-admin: accounts, API keys, providers and sender domains, on AWS or locally.
 
 It uses the same settings as the functions: MAILPASS_TABLE_NAME (or --table-name, or --stack to
 read the table from a deployed stack's Outputs), MAILPASS_SECRETS_PREFIX, and the standard AWS
@@ -83,6 +83,16 @@ def run(args: argparse.Namespace) -> None:
                 limit=args.max, include_unknown=args.include_unknown
             )
             _print(report.as_dict())
+            return
+        case "domain", "add":
+            if args.verified:
+                # Single-tenant installs: the operator verified the name in SES already.
+                _print(container.domains.add_verified(args.account, args.name).public())
+            else:
+                _print(container.domains.create(args.account, args.name))
+            return
+        case "domain", "list":
+            _print(container.domains.list_all(args.account))
             return
         case _:
             pass
@@ -234,6 +244,21 @@ def parser() -> argparse.ArgumentParser:
     )
     pl = prov.add_parser("list", help="list an account's providers (secrets masked)")
     pl.add_argument("--account", required=True)
+
+    domain = sub.add_parser("domain").add_subparsers(dest="action", required=True)
+    da = domain.add_parser(
+        "add", help="add a sender domain (pending: prints the DNS records to publish)"
+    )
+    da.add_argument("--account", required=True)
+    da.add_argument("name", help="the domain, e.g. mail.acme.com")
+    da.add_argument(
+        "--verified",
+        action="store_true",
+        help="mark it verified now, without DNS checks: for a single-tenant install whose "
+        "operator verified the domain in SES already",
+    )
+    dl = domain.add_parser("list", help="an account's sender domains and their status")
+    dl.add_argument("--account", required=True)
     return p
 
 

@@ -65,7 +65,7 @@ class ScheduledDispatcher(_Worker):
             except Exception as exc:  # keep the schedule going, as EventBridge would
                 print(f"dispatcher run failed: {exc!r}", file=sys.stderr, flush=True)
                 continue
-            if report.get("received"):
+            if report.get("received") or report.get("domains", {}).get("checked"):
                 print(f"dispatcher: {report}", flush=True)
 
 
@@ -159,12 +159,14 @@ def banner(api_port: int, key: str, outbox: Path, stack: LocalStack) -> str:
     assert stack.dynamodb
     assert stack.moto
     assert stack.smtp
+    assert stack.dns
     return f"""
 MailPass is running locally.
   API            {url}/api/v1  (docs: {url}/api/v1/docs)
   DynamoDB       {stack.dynamodb.url}  ({stack.dynamodb.name}, table {stack.table_name})
   AWS (moto)     {stack.moto.url}  (SQS, SES, Secrets Manager)
   SMTP catcher   127.0.0.1:{stack.smtp.port}  -> {outbox}
+  DNS (local)    {stack.dns.address}  (sender domain checks; example.com is verified)
   Dev API key    {key}
 
 Send a message:
@@ -216,7 +218,15 @@ def main() -> int:
     try:
         stack.start()
         assert stack.smtp
-        seeded = seed_dev(get_container().admin, "127.0.0.1", stack.smtp.port, api_key=dev_key)
+        container = get_container()
+        seeded = seed_dev(
+            container.admin,
+            "127.0.0.1",
+            stack.smtp.port,
+            api_key=dev_key,
+            domains=container.domains,
+            dns=stack.dns,
+        )
         print(banner(api_port, seeded.api_key, outbox, stack), flush=True)
         dispatcher.start()
         webhooks.start()

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mailpass_dev.dns import LocalDns
 from mailpass_dev.servers import Endpoint, SmtpSink, start_dynamodb_local, start_moto
 from mailpass_dev.template import LocalNames, create_queues, create_secrets, create_tables, load
 
@@ -40,6 +41,8 @@ class LocalStack:
     moto: Endpoint | None = None
     dynamodb: Endpoint | None = None
     smtp: SmtpSink | None = None
+    # Sender domains are verified against this authoritative zone, never the internet's DNS.
+    dns: LocalDns | None = None
     names: LocalNames | None = None
     env: dict[str, str] = field(default_factory=dict)
 
@@ -53,6 +56,7 @@ class LocalStack:
             self.smtp = SmtpSink(
                 self.outbox, port=self.smtp_port, credentials=self.smtp_credentials
             ).start()
+            self.dns = LocalDns().start()
             self.names = LocalNames(load(), stack_name=self.stack_name)
             base = {**LOCAL_CREDENTIALS, "AWS_ENDPOINT_URL": self.moto.url}
             os.environ.update(base)
@@ -69,6 +73,7 @@ class LocalStack:
                 "MAILPASS_ALLOW_LOCAL_EGRESS": "true",
                 **self.names.function_environment("ApiFunction"),
                 **self.names.function_environment("DispatcherFunction"),
+                "MAILPASS_DNS_RESOLVER": self.dns.address,
             }
             self.apply_env()
             create_tables(self.names, self.client("dynamodb"))
@@ -96,7 +101,7 @@ class LocalStack:
         return self.env["MAILPASS_TABLE_NAME"]
 
     def stop(self) -> None:
-        for part in (self.smtp, self.dynamodb, self.moto):
+        for part in (self.smtp, self.dns, self.dynamodb, self.moto):
             if part is not None:
                 part.stop()
 

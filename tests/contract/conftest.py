@@ -6,13 +6,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 from mailpass.ids import new_id
 from mailpass.models import Account, MessageRecord, MessageStatus, Provider, ProviderKind
 from mailpass.ports import (
     AccountStore,
+    DomainCounter,
+    DomainStore,
     HitLog,
     MessageStore,
     PackStore,
@@ -24,6 +26,7 @@ from mailpass.ports import (
 
 from tests.fakes import (
     InMemoryAccounts,
+    InMemoryDomains,
     InMemoryMessages,
     InMemoryPacks,
     InMemoryProviders,
@@ -33,6 +36,10 @@ from tests.fakes import (
     Memory,
 )
 from tests.fakes.hits import InMemoryHits
+
+
+class Domains(DomainStore, DomainCounter, Protocol):
+    """The sender domain store: its records and their feedback counters."""
 
 
 @dataclass
@@ -47,6 +54,7 @@ class Stores:
     packs: PackStore
     quotas: QuotaStore
     hits: HitLog
+    domains: Domains
 
 
 def _fakes() -> Stores:
@@ -60,6 +68,7 @@ def _fakes() -> Stores:
         InMemoryPacks(m),
         InMemoryQuotas(m),
         InMemoryHits(m),
+        InMemoryDomains(m),
     )
 
 
@@ -74,6 +83,7 @@ def _dynamodb(request: pytest.FixtureRequest) -> Stores:
         DynamoWebhooks,
         Table,
     )
+    from mailpass.adapters.dynamodb.domains import DynamoDomains
     from mailpass.adapters.dynamodb.hits import DynamoHits
 
     stack: Any = request.getfixturevalue("stack")
@@ -88,6 +98,7 @@ def _dynamodb(request: pytest.FixtureRequest) -> Stores:
         DynamoPacks(table),
         DynamoQuotas(table),
         DynamoHits(table),
+        DynamoDomains(table),
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from mailpass.models import Account, ApiKey, MessageEvent, MessageRecord, Provider
 
 from tests.fakes.accounts import InMemoryAccounts
+from tests.fakes.domains import FakeDns, FakeSesIdentities, InMemoryDomains
 from tests.fakes.memory import Memory
 from tests.fakes.messages import InMemoryMessages
 from tests.fakes.packs import InMemoryPacks
@@ -18,8 +19,11 @@ from tests.fakes.senders import FakeSenders, InMemorySecrets, NoProbe, Recording
 from tests.fakes.suppressions import InMemorySuppressions
 
 __all__ = [
+    "FakeDns",
     "FakeSenders",
+    "FakeSesIdentities",
     "InMemoryAccounts",
+    "InMemoryDomains",
     "InMemoryMessages",
     "InMemoryPacks",
     "InMemoryProviders",
@@ -36,6 +40,7 @@ __all__ = [
 
 class InMemoryStore(
     InMemoryAccounts,
+    InMemoryDomains,
     InMemoryProviders,
     InMemoryWebhooks,
     InMemoryMessages,

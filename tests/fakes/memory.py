@@ -10,6 +10,7 @@ from typing import Any
 from mailpass.models import (
     Account,
     ApiKey,
+    Domain,
     MessageEvent,
     MessageRecord,
     Provider,
@@ -40,6 +41,9 @@ class Memory:
     packs: dict[str, Pack] = field(default_factory=dict)
     quota: dict[tuple[str, str], int] = field(default_factory=dict)
     queue_id: int = 0
+    domains: dict[str, dict[str, Domain]] = field(default_factory=dict)  # account -> id -> domain
+    domain_holders: dict[str, set[str]] = field(default_factory=dict)  # name -> accounts
+    domain_owners: dict[str, str] = field(default_factory=dict)  # name -> verified account
 
 
 class Shared:
@@ -60,6 +64,7 @@ class ConfigReading(Shared):
             _with_count(account, count),
             sorted(m.providers.get(account_id, {}).values(), key=lambda p: p.created_at),
             tuple(sorted(m.webhooks.get(account_id, {}).values(), key=lambda w: w.created_at)),
+            tuple(sorted(m.domains.get(account_id, {}).values(), key=lambda d: d.created_at)),
         )
 
 

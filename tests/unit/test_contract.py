@@ -86,6 +86,7 @@ def test_request_bodies_are_declared_from_the_models(doc: dict[str, Any]) -> Non
     assert bodies == {
         "POST /api/v1/mail/send": "#/components/schemas/SendRequest",
         "POST /api/v1/mail/send-batch": "#/components/schemas/BatchRequest",
+        "POST /api/v1/domains": "#/components/schemas/DomainCreate",
         "POST /api/v1/smtp-providers": "#/components/schemas/ProviderCreate",
         "PUT /api/v1/smtp-providers/fallbacks": "#/components/schemas/FallbackOrder",
         "PATCH /api/v1/smtp-providers/{provider_id}": "#/components/schemas/ProviderUpdate",
@@ -132,6 +133,18 @@ def test_created_provider_links_to_what_can_be_done_with_it(doc: dict[str, Any])
     }
 
 
+def test_created_domain_links_to_what_can_be_done_with_it(doc: dict[str, Any]) -> None:
+    links = doc["paths"]["/api/v1/domains"]["post"]["responses"]["201"]["links"]
+    assert {link["operationId"] for link in links.values()} == {
+        "getDomain",
+        "verifyDomain",
+        "deleteDomain",
+    }
+    for path in ("/api/v1/domains/{domain_id}", "/api/v1/domains/{domain_id}/verify"):
+        for op in doc["paths"][path].values():
+            assert {"400", "404"} <= op["responses"].keys(), path
+
+
 def test_settings_routes_do_not_load_on_the_send_path() -> None:
     """A fresh process: the Lambda handler and a /mail request load no settings router; the first
     settings request loads its own router only, and it answers as if it had always been there."""
@@ -142,7 +155,9 @@ def test_settings_routes_do_not_load_on_the_send_path() -> None:
         from mailpass_api.handler import app
 
         SETTINGS = ("mailpass_api.routers.providers", "mailpass_api.routers.webhooks",
-                    "mailpass_api.routers.suppressions", "mailpass.provider_schemas")
+                    "mailpass_api.routers.suppressions", "mailpass.provider_schemas",
+                    "mailpass_api.routers.domains", "mailpass.service.domains", "dns.resolver",
+                    "mailpass.adapters.dynamodb.domains")
         client = TestClient(app)
         assert client.post("/api/v1/mail/send", content=b"{}").status_code == 401
         assert client.get("/api/v1/mail/status/x").status_code == 401

@@ -144,6 +144,11 @@ TAGS = [
     },
     {"name": "suppressions", "description": "Addresses never sent to (permission `settings`)."},
     {
+        "name": "domains",
+        "description": "Sender domains an account proved it owns; SES providers send only from "
+        "them (permission `settings`).",
+    },
+    {
         "name": "tracking",
         "description": "Hit by mail clients through the links MailPass writes into messages; "
         "unauthenticated, the signed token is the only thing trusted.",

@@ -44,11 +44,13 @@ from mailpass.settings import Settings, get_settings
 # What one function needs is imported when first used, so each pays only for its own code on a
 # cold start (the API never loads the dispatcher, the dispatcher never loads FastAPI).
 if TYPE_CHECKING:
+    from mailpass.adapters.dynamodb.domains import DynamoDomains
     from mailpass.adapters.dynamodb.hits import DynamoHits
     from mailpass.adapters.webhook_http import HttpPost
     from mailpass.service.admin import AdminService
     from mailpass.service.batch import BatchService
     from mailpass.service.dispatch import DispatchService
+    from mailpass.service.domains import DomainService
     from mailpass.service.feedback import FeedbackService
     from mailpass.service.operations import QueueOperations
     from mailpass.service.providers import ProviderService
@@ -172,7 +174,7 @@ class Container:
     def feedback(self) -> FeedbackService:
         from mailpass.service.feedback import FeedbackService
 
-        return FeedbackService(self.store, self.webhooks)
+        return FeedbackService(self.store, self.webhooks, self.domain_store)
 
     @cached_property
     def tracking(self) -> TrackingService:
@@ -228,6 +230,27 @@ class Container:
 
         return ProviderService(
             self.provider_store, self.secrets, self.provider_senders, self.settings
+        )
+
+    @cached_property
+    def domain_store(self) -> DynamoDomains:
+        from mailpass.adapters.dynamodb.domains import DynamoDomains
+
+        return DynamoDomains(self.table)
+
+    @cached_property
+    def domains(self) -> DomainService:
+        from mailpass.adapters.dns import DnsResolver
+        from mailpass.adapters.ses_identities import SesIdentities
+        from mailpass.service.domains import DomainService
+
+        s = self.settings
+        region = s.ses_region
+        return DomainService(
+            self.domain_store,
+            DnsResolver(s.dns_resolver, timeout=s.dns_timeout_seconds),
+            SesIdentities(lambda: aws.sesv2(region), lambda: aws.client("ses", region)),
+            s,
         )
 
     @cached_property

@@ -106,3 +106,8 @@ class ProviderError(Exception):
         self.reason = reason
         self.permanent = permanent
         super().__init__(reason)
+
+
+class DnsUnavailable(Exception):
+    """DNS did not answer (timeout, no server reachable). Not an API error: a domain check that
+    meets it is a temporary failure, checked again later."""

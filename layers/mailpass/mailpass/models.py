@@ -226,3 +226,91 @@ class Webhook:
             "event_types": list(self.event_types),
             "created_at": iso(self.created_at),
         }
+
+
+class DomainStatus(StrEnum):
+    PENDING = "pending"
+    VERIFIED = "verified"
+    FAILED = "failed"
+    # DNS did not answer (timeout, no server): checked again, never turned failed by itself.
+    TEMPORARY_FAILURE = "temporary_failure"
+
+
+@dataclass(frozen=True, slots=True)
+class DnsRecord:
+    """One record the domain's owner publishes. `status` is this record's last check:
+    pending (not checked yet), verified, failed (absent or another value), temporary_failure."""
+
+    type: str  # CNAME | TXT | MX
+    name: str
+    value: str
+    purpose: str  # dkim | ownership | spf | mail_from | dmarc
+    status: str = "pending"
+    reason: str | None = None
+    required: bool = True
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "name": self.name,
+            "value": self.value,
+            "purpose": self.purpose,
+            "required": self.required,
+            "status": self.status,
+            "reason": self.reason,
+        }
+
+
+def domain_id_for(account_id: str, name: str) -> str:
+    """A domain's id follows from its account and name, so feedback about mail from a domain
+    finds the domain's item without a lookup, and an account cannot add a name twice."""
+    import hashlib
+
+    digest = hashlib.sha256(f"{account_id}\n{name}".encode()).hexdigest()
+    return f"dom_{digest[:24]}"
+
+
+# Feedback counted per sender domain (one ADD on the domain item per event).
+DOMAIN_COUNTERS = ("delivered", "bounced", "complained")
+
+
+@dataclass(frozen=True, slots=True)
+class Domain:
+    """A sender domain of one account. It is the account's only once its ownership TXT token
+    was found in DNS (and SES's DKIM for it succeeded); until then several accounts may have the
+    same name pending."""
+
+    domain_id: str
+    account_id: str
+    name: str  # lowercased, IDNA (ASCII) form
+    token: str  # the ownership TXT value's secret part, random per account and domain
+    status: DomainStatus = DomainStatus.PENDING
+    records: tuple[DnsRecord, ...] = ()
+    dkim_tokens: tuple[str, ...] = ()
+    created_at: datetime = field(default_factory=utcnow)
+    verified_at: datetime | None = None
+    last_checked_at: datetime | None = None
+    next_check_at: datetime | None = None
+    attempts: int = 0
+    failure_reason: str | None = None
+    counters: dict[str, int] = field(default_factory=dict)
+
+    def public(self) -> dict[str, Any]:
+        delivered, bounced = self.counters.get("delivered", 0), self.counters.get("bounced", 0)
+        return {
+            "domain_id": self.domain_id,
+            "name": self.name,
+            "status": self.status.value,
+            "records": [r.public() for r in self.records],
+            "failure_reason": self.failure_reason,
+            "created_at": iso(self.created_at),
+            "verified_at": iso(self.verified_at),
+            "last_checked_at": iso(self.last_checked_at),
+            "next_check_at": iso(self.next_check_at),
+            "feedback": {
+                **{k: self.counters.get(k, 0) for k in DOMAIN_COUNTERS},
+                "bounce_rate": round(bounced / (delivered + bounced), 4)
+                if delivered + bounced
+                else None,
+            },
+        }

@@ -12,6 +12,8 @@ from mailpass.models import (
     FEEDBACK_STATUSES,
     Account,
     ApiKey,
+    Domain,
+    DomainStatus,
     MessageEvent,
     MessageRecord,
     MessageStatus,
@@ -25,6 +27,13 @@ class AccountConfig:
     account: Account
     providers: list[Provider]
     webhooks: tuple[Webhook, ...] = ()
+    # The account's sender domains (any status), read by the same Query as the rest.
+    domains: tuple[Domain, ...] = ()
+
+    @property
+    def verified_domains(self) -> frozenset[str]:
+        """The lowercased names of the domains this account proved it owns."""
+        return frozenset(d.name for d in self.domains if d.status is DomainStatus.VERIFIED)
 
     @property
     def default_provider(self) -> Provider | None:
@@ -98,6 +107,85 @@ class ProviderStore(AccountConfigReader, Protocol):
 class WebhookStore(AccountConfigReader, Protocol):
     def put_webhook(self, webhook: Webhook) -> None: ...
     def delete_webhook(self, account_id: str, webhook_id: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DueCheck:
+    """An entry of the re-check list: this domain's check is due at `at`."""
+
+    account_id: str
+    domain_id: str
+    at: datetime
+
+
+class DomainStore(AccountConfigReader, Protocol):
+    """Sender domains (in the account's partition), who holds each name verified, and the
+    list of domains due for a DNS re-check. A check's write is guarded by the next_check_at it
+    read, so two checks of one domain at once (the schedule, a user's verify) cannot both apply:
+    the later is refused (Conflict) and the due list stays one entry per pending domain."""
+
+    def create_domain(self, domain: Domain) -> None:
+        """NotFound without the account; Conflict when the account has this name already."""
+        ...
+
+    def get_domain(self, account_id: str, domain_id: str) -> Domain | None: ...
+    def list_domains(self, account_id: str) -> list[Domain]: ...
+    def save_check(self, domain: Domain, *, was_due: datetime | None) -> None:
+        """Store a check's outcome (status, records, attempts), if the stored next_check_at is
+        still `was_due` (else Conflict), and move the due entry to domain.next_check_at."""
+        ...
+
+    def claim_verified(self, domain: Domain, *, was_due: datetime | None) -> bool:
+        """As save_check, for a domain now verified, also recording this account as the name's
+        one verified holder, in one step; False (nothing written) when another account holds
+        it."""
+        ...
+
+    def delete_domain(self, domain: Domain) -> int:
+        """Remove the domain (and its hold on the name), if its status and next check are
+        still as read (else Conflict; NotFound when gone); returns how many accounts still
+        have the name (pending or verified)."""
+        ...
+
+    def due_domains(self, now: datetime, limit: int) -> list[DueCheck]:
+        """The entries due at or before `now`, oldest first."""
+        ...
+
+    def drop_due(self, due: DueCheck) -> None:
+        """Remove an entry that no longer matches its domain (deleted, or moved meanwhile)."""
+        ...
+
+
+class DomainCounter(Protocol):
+    def count_domain_feedback(self, account_id: str, name: str, counter: str) -> bool:
+        """Add one to a sender domain's feedback counter; False when the account has no
+        such domain (nothing written)."""
+        ...
+
+
+class DnsLookup(Protocol):
+    def lookup(self, name: str, rdtype: str) -> list[str]:
+        """The record values (TXT strings joined, CNAME/MX targets without the final dot,
+        MX as "<preference> <host>"); [] when the name or type does not exist. Raises
+        DnsUnavailable when DNS did not answer."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class DkimState:
+    status: str  # SES's: PENDING | SUCCESS | FAILED | TEMPORARY_FAILURE | NOT_STARTED
+    tokens: tuple[str, ...] = ()
+
+
+class SesIdentities(Protocol):
+    """SES domain identities (Easy DKIM), shared by all accounts of the operator's AWS account."""
+
+    def create(self, name: str) -> DkimState:
+        """Create the identity (or find it, if it exists) and return its DKIM tokens."""
+        ...
+
+    def dkim(self, names: list[str]) -> dict[str, DkimState]: ...
+    def delete(self, name: str) -> None: ...
 
 
 class EventRecorder(Protocol):

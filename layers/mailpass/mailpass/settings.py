@@ -62,6 +62,18 @@ class Settings(BaseSettings):
     # Hand-offs in flight at once in one drain: each SMTP provider is one lane over its pooled
     # connection, each SES call its own. Bounded so a drain stays inside SES's send rate.
     send_concurrency: int = 8
+    # Sender domains. The DNS server verification asks, "host:port" (none: the system's
+    # resolver); the local stack points it at its own authoritative server.
+    dns_resolver: str | None = None
+    dns_timeout_seconds: float = 3.0
+    # What the SPF record of a sender domain must include, and the custom MAIL FROM subdomain.
+    spf_include: str = "include:amazonses.com"
+    mail_from_subdomain: str = "send"
+    # The SES region the domains' identities live in (MAIL FROM's MX points at it); none: the
+    # function's own region.
+    ses_region: str | None = None
+    # A pending domain is re-checked, with growing intervals, for this long, then failed.
+    domain_check_hours: int = 72
 
 
 @lru_cache(maxsize=1)

@@ -13,7 +13,7 @@ from typing import Any
 
 from mailpass.models import ACCOUNT_TAG, MESSAGE_TAG, MessageEvent, MessageStatus, iso, utcnow
 from mailpass.observability import logger
-from mailpass.ports import EventNotifier, FeedbackStore
+from mailpass.ports import DomainCounter, EventNotifier, FeedbackStore
 from mailpass.tracking import is_machine
 
 # SES event type -> our event type
@@ -136,10 +136,42 @@ def parse(ses: dict[str, Any]) -> Feedback | None:
     )
 
 
+# The per-domain counters a final status adds to (a sender domain's bounce rate).
+DOMAIN_COUNTER_OF = {
+    MessageStatus.DELIVERED: "delivered",
+    MessageStatus.BOUNCED: "bounced",
+    MessageStatus.COMPLAINED: "complained",
+}
+
+
+def sender_domains(ses: dict[str, Any]) -> list[str]:
+    """The sending address's domain, then its parents (mail from news.acme.com counts for
+    acme.com when only that is the account's domain), down to two labels."""
+    source = str(ses.get("mail", {}).get("source") or "")
+    domain = source.rpartition("@")[2].strip(" >").lower()
+    labels = domain.split(".") if "@" in source and domain else []
+    return [".".join(labels[i:]) for i in range(max(len(labels) - 1, 0))]
+
+
 class FeedbackService:
-    def __init__(self, store: FeedbackStore, notifier: EventNotifier | None = None) -> None:
+    def __init__(
+        self,
+        store: FeedbackStore,
+        notifier: EventNotifier | None = None,
+        domains: DomainCounter | None = None,
+    ) -> None:
         self._store = store
         self._notifier = notifier
+        self._domains = domains
+
+    def _count_domain(self, feedback: Feedback) -> None:
+        counter = DOMAIN_COUNTER_OF.get(feedback.status) if feedback.status else None
+        if self._domains is None or counter is None:
+            return
+        # Usually one conditional ADD: the exact domain is the account's.
+        for name in sender_domains(feedback.ses):
+            if self._domains.count_domain_feedback(feedback.account_id, name, counter):
+                return
 
     def record(self, feedback: Feedback) -> None:
         a, m = feedback.account_id, feedback.message_id
@@ -148,6 +180,7 @@ class FeedbackService:
             self._store.set_feedback_status(
                 a, m, feedback.status, feedback.event.created_at, feedback.reason
             )
+        self._count_domain(feedback)
         for email in feedback.suppress:
             self._store.add_suppression(
                 a, email, reason=feedback.reason or "suppressed", at=utcnow(), message_id=m

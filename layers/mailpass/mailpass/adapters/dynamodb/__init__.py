@@ -8,6 +8,10 @@ accounts.py       APIKEY#<sha256>             APIKEY              API key, by ha
                   ACCOUNT#<account>           KEY#<key id>        key listing entry
 providers.py      ACCOUNT#<account>           CFG#PROVIDER#<id>   provider
 webhooks.py       ACCOUNT#<account>           CFG#WEBHOOK#<id>    webhook
+domains.py        ACCOUNT#<account>           CFG#DOMAIN#<id>     sender domain, its counters
+                  DOMAIN#<name>               ACCOUNT#<account>   an account has the name
+                  DOMAIN#<name>               OWNER               its one verified holder
+                  DOMAINCHECK                 <iso>#<acct>#<id>   due re-checks (sk <= now)
 suppressions.py   ACCOUNT#<account>           SUP#<email>         suppressed address
 messages.py       MSG#<account>#<message id>  MSG                 message
                   MSG#<account>#<message id>  EVENT#<ts>#<id>     tracking / delivery event

@@ -9,7 +9,18 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mailpass.adapters.dynamodb.marshal import dt, from_item, s
-from mailpass.models import Account, Provider, ProviderKind, SmtpSecurity, Webhook, utcnow
+from mailpass.models import (
+    DOMAIN_COUNTERS,
+    Account,
+    DnsRecord,
+    Domain,
+    DomainStatus,
+    Provider,
+    ProviderKind,
+    SmtpSecurity,
+    Webhook,
+    utcnow,
+)
 from mailpass.ports import AccountConfig, Outcome
 
 if TYPE_CHECKING:
@@ -81,8 +92,28 @@ def provider_from(d: dict[str, Any]) -> Provider:
     )
 
 
+def domain_from(d: dict[str, Any]) -> Domain:
+    """A CFG#DOMAIN# item (adapters/dynamodb/domains.py writes it)."""
+    return Domain(
+        domain_id=d["domain_id"],
+        account_id=d["account_id"],
+        name=d["name"],
+        token=d["token"],
+        status=DomainStatus(d.get("status", DomainStatus.PENDING.value)),
+        records=tuple(DnsRecord(**r) for r in d.get("records") or ()),
+        dkim_tokens=tuple(d.get("dkim_tokens") or ()),
+        created_at=dt(d.get("created_at")) or utcnow(),
+        verified_at=dt(d.get("verified_at")),
+        last_checked_at=dt(d.get("last_checked_at")),
+        next_check_at=dt(d.get("next_check_at")),
+        attempts=int(d.get("attempts") or 0),
+        failure_reason=d.get("failure_reason"),
+        counters={k: int(d[f"fb_{k}"]) for k in DOMAIN_COUNTERS if d.get(f"fb_{k}")},
+    )
+
+
 def read_account_config(table: Table, account_id: str) -> AccountConfig | None:
-    """One consistent Query reads the account, its providers and its webhooks."""
+    """One consistent Query reads the account, its providers, webhooks and sender domains."""
     out = table.client.query(
         TableName=table.name,
         KeyConditionExpression="pk = :pk AND begins_with(sk, :cfg)",
@@ -92,9 +123,12 @@ def read_account_config(table: Table, account_id: str) -> AccountConfig | None:
     account: Account | None = None
     providers: list[Provider] = []
     webhooks: list[Webhook] = []
+    domains: list[Domain] = []
     for raw in out.get("Items", []):
         d = from_item(raw)
-        if d["sk"].startswith("CFG#WEBHOOK#"):
+        if d["sk"].startswith("CFG#DOMAIN#"):
+            domains.append(domain_from(d))
+        elif d["sk"].startswith("CFG#WEBHOOK#"):
             webhooks.append(
                 Webhook(
                     webhook_id=d["webhook_id"],
@@ -122,6 +156,7 @@ def read_account_config(table: Table, account_id: str) -> AccountConfig | None:
         account,
         sorted(providers, key=lambda p: p.created_at),
         tuple(sorted(webhooks, key=lambda w: w.created_at)),
+        tuple(sorted(domains, key=lambda x: x.created_at)),
     )
 
 
