@@ -40,6 +40,8 @@ class Memory:
     packs: dict[str, Pack] = field(default_factory=dict)
     quota: dict[tuple[str, str], int] = field(default_factory=dict)
     queue_id: int = 0
+    # account -> its verified sender domains (lowercased), as the config read returns them
+    verified_domains: dict[str, set[str]] = field(default_factory=dict)
 
 
 class Shared:
@@ -60,6 +62,7 @@ class ConfigReading(Shared):
             _with_count(account, count),
             sorted(m.providers.get(account_id, {}).values(), key=lambda p: p.created_at),
             tuple(sorted(m.webhooks.get(account_id, {}).values(), key=lambda w: w.created_at)),
+            frozenset(m.verified_domains.get(account_id, ())),
         )
 
 

@@ -23,6 +23,7 @@ SETTINGS_ROUTERS = {
     f"{API}/smtp-providers": "mailpass_api.routers.providers",
     f"{API}/webhooks": "mailpass_api.routers.webhooks",
     f"{API}/suppressions": "mailpass_api.routers.suppressions",
+    f"{API}/account": "mailpass_api.routers.account",
 }
 
 

@@ -143,6 +143,7 @@ TAGS = [
         "(permission `settings`).",
     },
     {"name": "suppressions", "description": "Addresses never sent to (permission `settings`)."},
+    {"name": "account", "description": "The account's own settings (permission `settings`)."},
     {
         "name": "tracking",
         "description": "Hit by mail clients through the links MailPass writes into messages; "

@@ -25,6 +25,9 @@ class AccountConfig:
     account: Account
     providers: list[Provider]
     webhooks: tuple[Webhook, ...] = ()
+    # Lowercased names of the account's verified sender domains (mailpass.senders), read with
+    # the rest of the config: the send path learns them without a request of its own.
+    verified_domains: frozenset[str] = frozenset()
 
     @property
     def default_provider(self) -> Provider | None:
@@ -70,6 +73,12 @@ class AccountStore(AccountConfigReader, Protocol):
     """Accounts and their API keys."""
 
     def create_account(self, account: Account) -> None: ...
+    def update_account_settings(
+        self, account_id: str, *, restrict_senders_to_verified_domains: bool
+    ) -> None:
+        """NotFound when there is no such account."""
+        ...
+
     def get_api_key(self, key_hash: str) -> ApiKey | None: ...
     def create_api_key(self, key: ApiKey) -> None: ...
     def list_api_keys(self, account_id: str) -> list[ApiKey]: ...

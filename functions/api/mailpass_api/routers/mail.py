@@ -169,6 +169,7 @@ BATCH_EXAMPLE = {
             e.IdempotencyInProgress,
             e.PayloadTooLarge,
             e.NoSmtpProvider,
+            e.SenderNotVerified,
             e.SendLimitExceeded,
             e.SendFailed,
         ),

@@ -92,9 +92,14 @@ def read_account_config(table: Table, account_id: str) -> AccountConfig | None:
     account: Account | None = None
     providers: list[Provider] = []
     webhooks: list[Webhook] = []
+    verified: set[str] = set()
     for raw in out.get("Items", []):
         d = from_item(raw)
-        if d["sk"].startswith("CFG#WEBHOOK#"):
+        if d["sk"].startswith("CFG#DOMAIN#"):
+            # A sender domain of the account's; only a verified one lets it send (senders.py).
+            if d.get("status") == "verified":
+                verified.add(str(d["name"]).lower())
+        elif d["sk"].startswith("CFG#WEBHOOK#"):
             webhooks.append(
                 Webhook(
                     webhook_id=d["webhook_id"],
@@ -113,6 +118,9 @@ def read_account_config(table: Table, account_id: str) -> AccountConfig | None:
                 created_at=dt(d.get("created_at")) or utcnow(),
                 fallback_provider_ids=tuple(d.get("fallback_provider_ids") or ()),
                 suppressions=int(d.get("suppressed_count") or 0),
+                restrict_senders_to_verified_domains=bool(
+                    d.get("restrict_senders_to_verified_domains", False)
+                ),
             )
         else:
             providers.append(provider_from(d))
@@ -122,6 +130,7 @@ def read_account_config(table: Table, account_id: str) -> AccountConfig | None:
         account,
         sorted(providers, key=lambda p: p.created_at),
         tuple(sorted(webhooks, key=lambda w: w.created_at)),
+        frozenset(verified),
     )
 
 
