@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pytest
 from fastapi.testclient import TestClient
 from mailpass.adapters.ses import SesSender, identity_arn
-from mailpass.errors import SenderNotVerified
+from mailpass.errors import SenderNotVerified, ValidationFailed
 from mailpass.mime import OutgoingMessage
 from mailpass.provider_schemas import ProviderCreate, ProviderUpdate
 from mailpass.senders import identity_for, sender_domain_allowed
@@ -183,3 +183,16 @@ def test_the_api_answers_403_and_the_account_setting_round_trips(world: World) -
         _, mail_only = world.account_with_key(permissions=("mail",))
         resp = client.get("/api/v1/account", headers={"Authorization": f"Bearer {mail_only}"})
         assert resp.json()["error"]["code"] == "FORBIDDEN"
+
+
+def test_the_mailpass_relay_logs_in_as_the_account_itself(world: World) -> None:
+    account, _ = world.account_with_key(permissions=("settings",))
+    other, _ = world.account_with_key(permissions=("settings",))
+    providers = _providers(world)
+    relay = {"kind": "mailpass", "name": "relay", "password": "relay-key"}
+    own = providers.create(account, ProviderCreate.model_validate(relay))
+    assert own["username"] == account
+    with pytest.raises(ValidationFailed, match="account id"):
+        providers.create(account, ProviderCreate.model_validate({**relay, "username": other}))
+    with pytest.raises(ValidationFailed, match="account id"):
+        providers.update(account, own["provider_id"], ProviderUpdate(username=other))

@@ -48,7 +48,10 @@ def _preset(kind: ProviderKind, f: dict[str, Any], settings: Settings) -> dict[s
             username = "postmaster@" + sender.rsplit("@", 1)[1]
         host = "smtp.eu.mailgun.org" if f.get("region") == "eu" else "smtp.mailgun.org"
         return {"host": host, "port": 587, "username": username}
-    # MailPass's own relay: the account id is the login, the relay key the password.
+    # MailPass's own relay: the account itself logs in (its id, with its relay key), so the
+    # relay applies that account's rules (its verified domains) and never another's.
+    if f.get("username") not in (None, f["account_id"]):
+        raise ValidationFailed("the mailpass relay's login is always the account id; leave it out")
     return {
         "host": settings.relay_host,
         "port": settings.relay_port,
