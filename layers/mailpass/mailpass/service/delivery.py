@@ -3,7 +3,7 @@
 Both /send (one message, synchronously) and the dispatcher (each message of a pack) run a
 message through `Delivery.deliver`, a short sequence of named steps:
 
-  check sender      the providers of the chain that may send from the message's sender: an SES
+  check sender       the providers of the chain that may send from the message's sender: an SES
                      provider only from the account's verified domains (and their subdomains),
                      the SMTP family too when the account restricts senders. A provider that may
                      not is passed over (a fallback applies its own rule); when none may, the
