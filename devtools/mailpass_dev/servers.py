@@ -120,7 +120,9 @@ def start_moto(port: int | None = None) -> Endpoint:
     exe = tools_bin() / "moto_server"
     if not exe.exists():
         raise RuntimeError(f"{exe} not found: run `make tools`")
-    proc = Process("moto", [str(exe), "-H", "127.0.0.1", "-p", str(port)])
+    # In the logs directory: what moto writes to its working directory (a request recording,
+    # tests/integration/test_senders.py) stays out of the work tree.
+    proc = Process("moto", [str(exe), "-H", "127.0.0.1", "-p", str(port)], cwd=LOG_DIR)
     url = f"http://127.0.0.1:{port}"
     wait_for(lambda: proc.alive() and _http_ok(f"{url}/moto-api/"), "moto server")
     return Endpoint("moto", url, proc)

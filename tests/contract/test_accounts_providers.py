@@ -175,3 +175,36 @@ def test_webhooks_are_read_with_the_account(stores: Stores) -> None:
     config = stores.webhooks.get_account_config(account_id)
     assert config is not None
     assert config.webhooks == ()
+
+
+def test_the_sender_restriction_is_stored_and_read_with_the_account(stores: Stores) -> None:
+    account_id = new_id("acct")
+    stores.accounts.create_account(
+        Account(account_id, "acme", None, NOW, restrict_senders_to_verified_domains=True)
+    )
+    config = stores.accounts.get_account_config(account_id)
+    assert config is not None
+    assert config.account.restrict_senders_to_verified_domains is True
+    assert config.verified_domains == frozenset()
+    stores.accounts.update_account_settings(account_id, restrict_senders_to_verified_domains=False)
+    # A change of providers (a conditional update of the same item) leaves the setting be.
+    relay = smtp(account_id)
+    fresh = stores.accounts.get_account_config(account_id)
+    assert fresh is not None
+    stores.providers.update_account_providers(
+        fresh, default_provider_id=relay.provider_id, fallback_provider_ids=[], put=relay
+    )
+    stores.accounts.update_account_settings(account_id, restrict_senders_to_verified_domains=True)
+    config = stores.providers.get_account_config(account_id)
+    assert config is not None
+    assert config.account == Account(
+        account_id,
+        "acme",
+        relay.provider_id,
+        NOW,
+        restrict_senders_to_verified_domains=True,
+    )
+    with pytest.raises(NotFound):
+        stores.accounts.update_account_settings(
+            new_id("acct"), restrict_senders_to_verified_domains=True
+        )

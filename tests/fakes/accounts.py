@@ -16,6 +16,16 @@ class InMemoryAccounts(ConfigReading):
             raise Conflict(f"Account {account.account_id} already exists")
         self.memory.accounts[account.account_id] = account
 
+    def update_account_settings(
+        self, account_id: str, *, restrict_senders_to_verified_domains: bool
+    ) -> None:
+        account = self.memory.accounts.get(account_id)
+        if account is None:
+            raise NotFound(f"No account {account_id}")
+        self.memory.accounts[account_id] = replace(
+            account, restrict_senders_to_verified_domains=restrict_senders_to_verified_domains
+        )
+
     def get_api_key(self, key_hash: str) -> ApiKey | None:
         return self.memory.keys.get(key_hash)
 

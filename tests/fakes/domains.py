@@ -3,14 +3,15 @@ and SES identity adapters."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from mailpass.errors import Conflict, DnsUnavailable, NotFound
-from mailpass.models import DOMAIN_COUNTERS, Domain, domain_id_for
+from mailpass.models import DOMAIN_COUNTERS, Domain, DomainStatus, domain_id_for
 from mailpass.ports import DkimState, DueCheck
 
-from tests.fakes.memory import ConfigReading
+from tests.fakes.memory import ConfigReading, Memory
 
 
 class InMemoryDomains(ConfigReading):
@@ -127,3 +128,18 @@ class FakeSesIdentities:
 
     def succeed(self, name: str) -> None:
         self.identities[name] = replace(self.identities[name], status="SUCCESS")
+
+
+def set_verified(memory: Memory, account_id: str, names: Iterable[str]) -> None:
+    """Test setup: the account's sender domains become exactly `names`, all verified (as if each
+    had been proven), so sending rules can be tested without the verification path."""
+    memory.domains[account_id] = {
+        domain_id_for(account_id, name): Domain(
+            domain_id=domain_id_for(account_id, name),
+            account_id=account_id,
+            name=name.lower(),
+            token="test",
+            status=DomainStatus.VERIFIED,
+        )
+        for name in names
+    }

@@ -106,3 +106,20 @@ def api(env: LocalStack) -> Iterator[httpx.Client]:
         yield client
     server.should_exit = True
     thread.join(timeout=10)
+
+
+def verify_domain(services: Container, account_id: str, name: str) -> None:
+    """Test setup: make `name` one of the account's verified sender domains, as stored by the
+    domains store, without the DNS proof (tests/integration/test_domains.py covers that path,
+    and the one-owner claim that would stop two test accounts sharing example.com)."""
+    from mailpass.models import Domain, DomainStatus, domain_id_for
+
+    services.domain_store.create_domain(
+        Domain(
+            domain_id=domain_id_for(account_id, name),
+            account_id=account_id,
+            name=name,
+            token="test",
+            status=DomainStatus.VERIFIED,
+        )
+    )

@@ -22,7 +22,7 @@ from mailpass_dev.seed import Seeded
 from mailpass_dev.servers import SmtpSink, free_port
 from mailpass_dev.stack import LocalStack
 
-from tests.integration.conftest import EVENTS, LambdaContext, load_event
+from tests.integration.conftest import EVENTS, LambdaContext, load_event, verify_domain
 from tests.integration.test_send_lambda import invoke
 from tests.waiting import wait_until
 
@@ -429,6 +429,7 @@ def test_ses_sends_run_concurrently_within_the_bound_and_smtp_stays_on_one_conne
 
     smtp_batch = pipeline.batch.enqueue(principal(account), BatchRequest(messages=messages(12)))
     env.client("ses").verify_email_identity(EmailAddress="bulk@example.com")
+    verify_domain(pipeline.services, account.account_id, "example.com")
     pipeline.services.admin.add_ses_provider(
         account.account_id,
         name="ses",

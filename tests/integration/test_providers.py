@@ -17,7 +17,7 @@ from mailpass_dev.seed import Seeded
 from mailpass_dev.servers import SmtpSink
 from mailpass_dev.stack import LocalStack
 
-from tests.integration.conftest import LambdaContext, load_event
+from tests.integration.conftest import LambdaContext, load_event, verify_domain
 from tests.integration.test_send_lambda import invoke
 
 pytestmark = pytest.mark.integration
@@ -33,6 +33,7 @@ def test_ses_provider_sends_raw_mime_with_bcc_only_in_the_envelope(
     env: LocalStack, services: Container, account: Seeded, lambda_context: LambdaContext
 ) -> None:
     env.client("ses").verify_email_identity(EmailAddress="sender@example.com")
+    verify_domain(services, account.account_id, "example.com")  # the account's, in MailPass
     services.admin.add_ses_provider(
         account.account_id,
         name="ses",
@@ -65,6 +66,8 @@ def test_ses_provider_sends_raw_mime_with_bcc_only_in_the_envelope(
 def test_ses_rejection_is_send_failed_with_ses_reason(
     services: Container, account: Seeded, lambda_context: LambdaContext
 ) -> None:
+    # MailPass lets the account send from example.org; SES (moto) has no such identity.
+    verify_domain(services, account.account_id, "example.org")
     services.admin.add_ses_provider(
         account.account_id,
         name="ses",

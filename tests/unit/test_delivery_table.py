@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from mailpass.errors import ProviderError, SendFailed, SendLimitExceeded
+from mailpass.errors import ProviderError, SenderNotVerified, SendFailed, SendLimitExceeded
 from mailpass.models import Principal, utcnow
 from mailpass.provider_schemas import ProviderCreate, ProviderUpdate
 from mailpass.schemas import BatchRequest, SendRequest
@@ -23,6 +23,7 @@ from mailpass.service.send import SendService
 from mailpass.settings import Settings
 
 from tests.fakes import FakeSenders, InMemorySecrets, InMemoryStore, NoProbe, RecordingSender
+from tests.fakes.domains import set_verified
 from tests.fakes.queue import InMemoryQueue
 from tests.unit.conftest import World, public_dns
 
@@ -242,3 +243,142 @@ def test_in_a_pack_the_suppressed_note_is_each_messages_own(settings: Settings) 
         assert found is not None
         notes.append(found[0].note)
     assert notes == ["not sent to suppressed: cc@example.com", None]
+
+
+@dataclass(frozen=True)
+class SenderCase:
+    """The "check sender" step: who may send from `from_email`, through the same two paths."""
+
+    name: str
+    kind: str  # the default provider's: "ses" (a new one) or "smtp" (the env's)
+    from_email: str
+    sent_by: str | None  # "default" | "backup"; None: refused, SENDER_NOT_VERIFIED
+    verified: tuple[str, ...] = ()
+    restrict: bool = False
+    fallback: bool = False  # keep the env's SMTP fallback
+    identity: str | None = None  # named to SES
+
+
+SENDER_CASES = [
+    SenderCase("ses, unverified", "ses", "ceo@acme.example.net", None, ("mine.example.org",)),
+    SenderCase(
+        "ses, verified parent domain",
+        "ses",
+        "x@eu.mail.acme.example.net",
+        "default",
+        ("mail.acme.example.net",),
+        identity="mail.acme.example.net",
+    ),
+    SenderCase(
+        "ses, parent of a verified", "ses", "x@acme.example.net", None, ("m.acme.example.net",)
+    ),
+    SenderCase(
+        "ses unverified, smtp fallback applies its own rule",
+        "ses",
+        "ceo@acme.example.net",
+        "backup",
+        fallback=True,
+    ),
+    SenderCase("smtp, restriction off", "smtp", "ceo@acme.example.net", "default"),
+    SenderCase("smtp, restriction on", "smtp", "ceo@acme.example.net", None, restrict=True),
+    SenderCase(
+        "smtp, restriction on, verified",
+        "smtp",
+        "ceo@acme.example.net",
+        "default",
+        ("acme.example.net",),
+        restrict=True,
+    ),
+]
+
+
+def sender_env(settings: Settings, case: SenderCase) -> Env:
+    env = make_env(settings, test=False)
+    set_verified(env.store.memory, env.account, set(case.verified))
+    env.store.update_account_settings(
+        env.account, restrict_senders_to_verified_domains=case.restrict
+    )
+    if not case.fallback:
+        env.providers.set_fallbacks(env.account, [])
+    if case.kind == "ses":
+        create = {"kind": "ses", "name": "ses", "region": "us-east-1", "make_default": True}
+        ses = env.providers.create(env.account, ProviderCreate.model_validate(create))
+        env.default = ses["provider_id"]
+    return env
+
+
+@pytest.mark.parametrize("case", SENDER_CASES, ids=[c.name for c in SENDER_CASES])
+@pytest.mark.parametrize("path", ["send", "batch"])
+def test_sender_domains(settings: Settings, case: SenderCase, path: str) -> None:
+    env = sender_env(settings, case)
+    request = {**request_of(CASES[0]), "from_email": case.from_email}
+    mid: str | None = None
+    if path == "send":
+        service = SendService(env.store, env.world.senders, settings, Limits(env.store))
+        if case.sent_by is None:
+            with pytest.raises(SenderNotVerified, match=r"is not one of this account's verified"):
+                service.send(env.principal, SendRequest.model_validate(request))
+        else:
+            mid = service.send(env.principal, SendRequest.model_validate(request)).message_id
+    else:
+        clock: Callable[[], float] = lambda: env.now[0]  # noqa: E731
+        queue = InMemoryQueue(clock)
+        out = BatchService(env.store, queue, settings).enqueue(
+            env.principal, BatchRequest(messages=[request])
+        )
+        (item,) = out["messages"]
+        if case.sent_by is None:  # decided at enqueue: never stored, never queued
+            assert item["status"] == "failed"
+            assert item["error"]["code"] == "SENDER_NOT_VERIFIED"
+            assert "acme.example.net" in item["error"]["message"]
+            assert not queue.entries
+        else:
+            dispatcher = DispatchService(
+                env.store, queue, env.world.senders, settings, clock=clock, receive_wait_seconds=0
+            )
+            dispatcher.drain(lambda: 60_000)
+            mid = item["message_id"]
+    delivered = env.world.senders.sender.delivered
+    if case.sent_by is None:
+        assert mid is None
+        assert env.store.messages == {}  # refused as a request: nothing recorded
+        assert delivered == []
+        return
+    assert mid is not None
+    found = env.store.get_message(env.account, mid)
+    assert found is not None
+    record = found[0]
+    assert record.status.value == "sent"
+    roles = {env.default: "default", env.backup: "backup"}
+    assert roles.get(record.provider_id or "") == case.sent_by
+    (message,) = delivered
+    assert message.identity == case.identity
+    if case.sent_by == "backup":
+        assert record.note == f"passed over for the sender's unverified domain: ses ({env.default})"
+
+
+def test_the_dispatcher_refuses_a_sender_whose_domain_is_gone_since_enqueue(
+    settings: Settings,
+) -> None:
+    case = SENDER_CASES[1]  # SES, verified parent domain
+    env = sender_env(settings, case)
+    clock: Callable[[], float] = lambda: env.now[0]  # noqa: E731
+    queue = InMemoryQueue(clock)
+    request = {**request_of(CASES[0]), "from_email": case.from_email}
+    out = BatchService(env.store, queue, settings).enqueue(
+        env.principal, BatchRequest(messages=[request])
+    )
+    (item,) = out["messages"]
+    assert item["status"] == "queued"
+    set_verified(env.store.memory, env.account, set())  # the domain was deleted meanwhile
+    dispatcher = DispatchService(
+        env.store, queue, env.world.senders, settings, clock=clock, receive_wait_seconds=0
+    )
+    assert dispatcher.drain(lambda: 60_000).failed == 1
+    found = env.store.get_message(env.account, item["message_id"])
+    assert found is not None
+    assert found[0].status.value == "failed"
+    assert "eu.mail.acme.example.net is not one of this account's verified domains" in (
+        found[0].error_message or ""
+    )
+    assert env.world.senders.sender.delivered == []

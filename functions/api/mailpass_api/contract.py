@@ -143,6 +143,7 @@ TAGS = [
         "(permission `settings`).",
     },
     {"name": "suppressions", "description": "Addresses never sent to (permission `settings`)."},
+    {"name": "account", "description": "The account's own settings (permission `settings`)."},
     {
         "name": "domains",
         "description": "Sender domains an account proved it owns; SES providers send only from "

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from mailpass.adapters.dynamodb.domains import DynamoDomains
     from mailpass.adapters.dynamodb.hits import DynamoHits
     from mailpass.adapters.webhook_http import HttpPost
+    from mailpass.service.account import AccountService
     from mailpass.service.admin import AdminService
     from mailpass.service.batch import BatchService
     from mailpass.service.dispatch import DispatchService
@@ -114,7 +115,12 @@ class Container:
 
     @cached_property
     def provider_senders(self) -> ProviderSenders:
-        return ProviderSenders(self.secrets, self.smtp_pool, aws.sesv2)
+        return ProviderSenders(
+            self.secrets,
+            self.smtp_pool,
+            aws.sesv2,
+            identity_arn_prefix=self.settings.ses_identity_arn_prefix,
+        )
 
     @cached_property
     def senders(self) -> SenderFactory:
@@ -252,6 +258,12 @@ class Container:
             SesIdentities(lambda: aws.sesv2(region), lambda: aws.client("ses", region)),
             s,
         )
+
+    @cached_property
+    def account_settings(self) -> AccountService:
+        from mailpass.service.account import AccountService
+
+        return AccountService(self.accounts)
 
     @cached_property
     def admin(self) -> AdminService:

@@ -68,6 +68,15 @@ class Forbidden(MailPassError):
     default_message = "The API key lacks the required permission"
 
 
+class SenderNotVerified(MailPassError):
+    """The sender's domain is not one of the account's verified domains (service/delivery.py
+    and mailpass.senders say when that matters)."""
+
+    code = "SENDER_NOT_VERIFIED"
+    http_status = 403
+    default_message = "The sender domain is not one of this account's verified domains"
+
+
 class NotFound(MailPassError):
     code = "NOT_FOUND"
     http_status = 404

@@ -35,6 +35,9 @@ class OutgoingMessage:
     raw: bytes
     # Whose message it is: SES carries it back in its feedback events (as message tags).
     account_id: str | None = None
+    # The account's verified domain that covers the sender: an SES send names it as the
+    # identity to use (FromEmailAddressIdentityArn), so no other identity of the operator's can.
+    identity: str | None = None
 
 
 # Controls other than tab and line ends: 7bit must not carry NUL (RFC 2045), and a raw control is

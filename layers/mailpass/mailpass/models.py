@@ -95,6 +95,8 @@ class Account:
     fallback_provider_ids: tuple[str, ...] = ()
     # How many addresses are on the suppression list: sends look it up only when there are any.
     suppressions: int = 0
+    # SMTP-family providers too send only from the account's verified domains (SES always does).
+    restrict_senders_to_verified_domains: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     # MailPass's own SMTP relay, behind the `mailpass` provider preset.
     relay_host: str = "smtp.mailpass.im"
     relay_port: int = 587
+    # arn:aws:ses:<region>:<aws account>:identity/ : an SES send names the account's verified
+    # domain as its identity (FromEmailAddressIdentityArn). Unset: no identity is named.
+    ses_identity_arn_prefix: str | None = None
     # Batch pipeline.
     queue_url: str | None = None
     dead_letter_queue_url: str | None = None

@@ -169,6 +169,7 @@ BATCH_EXAMPLE = {
             e.IdempotencyInProgress,
             e.PayloadTooLarge,
             e.NoSmtpProvider,
+            e.SenderNotVerified,
             e.SendLimitExceeded,
             e.SendFailed,
         ),
@@ -205,7 +206,8 @@ async def send(
     operation_id="sendBatch",
     summary="Queue up to 100 messages",
     description="Queues the messages; they are sent shortly after. One invalid message fails "
-    "alone (`status: failed` with its error); the others are queued.",
+    "alone (`status: failed` with its error, such as VALIDATION_ERROR or SENDER_NOT_VERIFIED); "
+    "the others are queued.",
     response_model=BatchResponse,
     response_model_exclude_unset=True,
     responses={

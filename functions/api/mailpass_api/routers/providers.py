@@ -123,6 +123,9 @@ LINKS = {
     )
 }
 WRITE = (e.ValidationFailed, e.PayloadTooLarge, e.NotFound, e.Conflict)
+# Create and update: an SES provider's from_email (any provider's, when the account restricts
+# senders) must be in one of the account's verified domains.
+SENDER_WRITE = (*WRITE, e.SenderNotVerified)
 
 
 @router.get(
@@ -147,7 +150,10 @@ async def list_providers(
     "the `sendgrid`, `mailgun` and `mailpass` presets set host and port themselves and take the "
     "API key as `password`.",
     response_model=ProviderResponse,
-    responses={201: {"content": example(PROVIDER_EXAMPLE), "links": LINKS}, **failures(*WRITE)},
+    responses={
+        201: {"content": example(PROVIDER_EXAMPLE), "links": LINKS},
+        **failures(*SENDER_WRITE),
+    },
     openapi_extra=json_body(
         ProviderCreate,
         {
@@ -218,7 +224,7 @@ async def get_provider(
     summary="Change some of a provider's fields",
     description="Only the fields given change; `null` clears a limit or the sender name.",
     response_model=ProviderResponse,
-    responses={200: {"content": example(PROVIDER_EXAMPLE)}, **failures(*WRITE)},
+    responses={200: {"content": example(PROVIDER_EXAMPLE)}, **failures(*SENDER_WRITE)},
     openapi_extra=json_body(
         ProviderUpdate,
         {"limits": {"summary": "New limits", "value": {"hourly_limit": 1000, "daily_limit": None}}},
@@ -253,7 +259,10 @@ async def delete_provider(
     operation_id="makeDefaultProvider",
     summary="Make a provider the account's default",
     response_model=ProviderListResponse,
-    responses={200: {"content": example(LIST_EXAMPLE)}, **failures(e.NotFound, e.Conflict)},
+    responses={
+        200: {"content": example(LIST_EXAMPLE)},
+        **failures(e.NotFound, e.Conflict, e.SenderNotVerified),
+    },
 )
 async def make_default(
     request: Request, provider_id: str, principal: SettingsPrincipal, c: Services

@@ -22,14 +22,22 @@ class ProviderSenders:
         secrets: SecretStore,
         smtp_pool: SmtpPool,
         ses_client: Callable[[str | None], SESV2Client],
+        *,
+        identity_arn_prefix: str | None = None,
     ) -> None:
         self._secrets = secrets
         self._pool = smtp_pool
         self._ses_client = ses_client
+        self._identity_arn_prefix = identity_arn_prefix
 
     def for_provider(self, provider: Provider) -> Sender:
         if provider.kind.is_ses:
-            return SesSender(self._ses_client(provider.region), provider.configuration_set)
+            return SesSender(
+                self._ses_client(provider.region),
+                provider.configuration_set,
+                identity_arn_prefix=self._identity_arn_prefix,
+                region=provider.region,
+            )
         return SmtpSender(self._pool, self._target(provider))
 
     def probe(self, provider: Provider) -> list[dict[str, Any]]:

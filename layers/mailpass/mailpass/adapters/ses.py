@@ -27,10 +27,29 @@ TRANSIENT_CODES = frozenset(
 )
 
 
+def identity_arn(prefix: str, identity: str, region: str | None) -> str:
+    """The identity's ARN: `prefix` (arn:aws:ses:<region>:<account>:identity/) names the
+    stack's region; SES wants the region the call goes to, the provider's."""
+    parts = prefix.split(":", 5)
+    if region and len(parts) == 6 and parts[0] == "arn":
+        parts[3] = region
+        prefix = ":".join(parts)
+    return prefix + identity
+
+
 class SesSender:
-    def __init__(self, client: SESV2Client, configuration_set: str | None) -> None:
+    def __init__(
+        self,
+        client: SESV2Client,
+        configuration_set: str | None,
+        *,
+        identity_arn_prefix: str | None = None,
+        region: str | None = None,
+    ) -> None:
         self._client = client
         self._configuration_set = configuration_set
+        self._arn_prefix = identity_arn_prefix
+        self._region = region
 
     def send(self, message: OutgoingMessage) -> SendReceipt:
         from botocore.exceptions import BotoCoreError, ClientError
@@ -43,6 +62,12 @@ class SesSender:
         }
         if self._configuration_set:
             kwargs["ConfigurationSetName"] = self._configuration_set
+        if message.identity and self._arn_prefix:
+            # The account's own verified domain, named: SES then sends as that identity and no
+            # other of the operator's, whatever the From header says.
+            kwargs["FromEmailAddressIdentityArn"] = identity_arn(
+                self._arn_prefix, message.identity, self._region
+            )
         if message.account_id:
             # Feedback events carry these back, so they match without a lookup table.
             kwargs["EmailTags"] = [

@@ -12,12 +12,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from mailpass.errors import NoSmtpProvider
+from mailpass.errors import NoSmtpProvider, SenderNotVerified
 from mailpass.ids import new_id, new_message_id
 from mailpass.models import MessageRecord, MessageStatus, Principal, utcnow
 from mailpass.ports import EnqueueStore, Outcome, Queue
 from mailpass.queue_payload import entry_json, pack_body, pack_head
 from mailpass.schemas import BatchRequest, MessageFields
+from mailpass.senders import SenderPolicy
+from mailpass.service.delivery import sender_refused
 from mailpass.settings import Settings
 
 # SQS takes 256 KiB per message; this leaves room for the pack's own fields.
@@ -50,8 +52,11 @@ class BatchService:
     ) -> dict[str, Any]:
         config = self._store.get_account_config(principal.account_id)
         provider = config.default_provider if config else None
-        if provider is None:
+        if provider is None or config is None:
             raise NoSmtpProvider()
+        # Decided now when it can be (the dispatcher's delivery checks again, with the chain
+        # and domains of its time): a refused sender is never stored or queued.
+        chain, senders = config.chain(), SenderPolicy.of(config)
         defaults = {
             k: v
             for k, v in (("from_email", request.from_email), ("from_name", request.from_name))
@@ -83,6 +88,10 @@ class BatchService:
                     "from_email is required: the provider has no sender",
                     [{"field": "from_email", "message": "required", "type": "missing"}],
                 )
+                continue
+            refused = sender_refused(fields.from_email, chain, senders)
+            if refused is not None:
+                items[index]["error"] = _error(SenderNotVerified.code, refused)
                 continue
             body = fields.model_dump_json(exclude_none=True)
             if len(body.encode()) > self._settings.max_queued_message_bytes:

@@ -3,6 +3,11 @@
 Both /send (one message, synchronously) and the dispatcher (each message of a pack) run a
 message through `Delivery.deliver`, a short sequence of named steps:
 
+  check sender       the providers of the chain that may send from the message's sender: an SES
+                     provider only from the account's verified domains (and their subdomains),
+                     the SMTP family too when the account restricts senders. A provider that may
+                     not is passed over (a fallback applies its own rule); when none may, the
+                     message is final `failed` (SENDER_NOT_VERIFIED), no provider contacted.
   check suppression  a suppressed `to` is final `failed`, no provider contacted; a suppressed
                      cc/bcc is left out, and noted.
   pick provider      the next provider in the chain that is not known to be down and has room
@@ -30,6 +35,7 @@ from mailpass.mime import Composition, OutgoingMessage, build_message
 from mailpass.models import Provider, utcnow
 from mailpass.observability import logger
 from mailpass.ports import SenderFactory
+from mailpass.senders import SenderPolicy, identity_for
 
 if TYPE_CHECKING:
     from mailpass.service.tracking import TrackingService
@@ -71,6 +77,7 @@ class Step(StrEnum):
     """The step that decided the outcome."""
 
     CHAIN = "chain"
+    SENDER = "check sender"
     SUPPRESSION = "suppression"
     PICK = "pick provider"
     HAND_OFF = "hand off"
@@ -108,6 +115,26 @@ def explain(failures: list[tuple[Provider, str]], *, named: bool = False) -> str
     if len(failures) == 1 and not named:
         return failures[0][1]
     return "; ".join(f"{p.name} ({p.provider_id}): {why}" for p, why in failures)
+
+
+def check_sender(
+    from_email: str, chain: list[Provider], policy: SenderPolicy
+) -> tuple[list[Provider], list[Provider]]:
+    """Step: (the providers that may send from `from_email`, in order; those passed over)."""
+    usable: list[Provider] = []
+    passed: list[Provider] = []
+    for provider in chain:
+        (usable if policy.allows(provider, from_email) else passed).append(provider)
+    return usable, passed
+
+
+def sender_refused(from_email: str, chain: list[Provider], policy: SenderPolicy) -> str | None:
+    """Why no provider of the chain may send from `from_email`; None when one may. For callers
+    that can tell before delivery (a batch at enqueue time)."""
+    usable, passed = check_sender(from_email, chain, policy)
+    if usable or not passed:
+        return None
+    return policy.refusal(passed[0], from_email)
 
 
 class _Chain:
@@ -168,18 +195,30 @@ class Delivery:
         *,
         down: dict[str, str] | None = None,
         before_hand_off: Callable[[Provider, bytes], None] | None = None,
+        senders: SenderPolicy | None = None,
     ) -> Result:
         """`blocked`: suppressed addresses (lower case) and why; may name other messages'.
         `down`: providers that failed transiently for earlier messages, and why; updated.
-        `before_hand_off`: called with the provider and the MIME bytes before any send."""
+        `before_hand_off`: called with the provider and the MIME bytes before any send.
+        `senders`: the account's sender rule (default: no verified domain)."""
         if not chain:
             return Result(Status.FAILED, Step.CHAIN, error=NO_PROVIDER)
+        policy = senders or SenderPolicy()
+        usable, passed = check_sender(msg.from_email, chain, policy)
+        if not usable:
+            error = policy.refusal(passed[0], msg.from_email)
+            return Result(Status.FAILED, Step.SENDER, provider=passed[0], error=error)
         refused = self.check_suppression(msg, blocked)
         if refused is not None:
             return refused
         skipped = sorted({a.lower() for a in (*msg.cc, *msg.bcc)} & blocked.keys())
         notes = ["not sent to suppressed: " + ", ".join(skipped)] if skipped else []
-        walk = _Chain(chain, quota, {} if down is None else down)
+        if passed:
+            notes.append(
+                "passed over for the sender's unverified domain: "
+                + ", ".join(f"{p.name} ({p.provider_id})" for p in passed)
+            )
+        walk = _Chain(usable, quota, {} if down is None else down)
         provider = walk.pick()
         if provider is None:
             return walk.unsent()
@@ -197,7 +236,15 @@ class Delivery:
         recipients = tuple(
             dict.fromkeys(a for a in (msg.to, *msg.cc, *msg.bcc) if a.lower() not in blocked)
         )
-        outgoing = OutgoingMessage(msg.message_id, msg.from_email, recipients, raw, msg.account_id)
+        # Only an SES send names an identity, and only a verified domain can be it.
+        identity = (
+            identity_for(msg.from_email, policy.verified)
+            if any(p.kind.is_ses for p in usable)
+            else None
+        )
+        outgoing = OutgoingMessage(
+            msg.message_id, msg.from_email, recipients, raw, msg.account_id, identity
+        )
         return self._hand_off(outgoing, provider, walk, quota, notes=notes, down=down)
 
     def check_suppression(self, msg: Accepted, blocked: dict[str, str]) -> Result | None:

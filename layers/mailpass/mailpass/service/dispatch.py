@@ -52,6 +52,7 @@ from mailpass.ports import (
     SenderFactory,
 )
 from mailpass.queue_payload import Poison, QueuedFields, QueuePayload, parse
+from mailpass.senders import SenderPolicy
 from mailpass.service.delivery import Accepted, Delivery, Result, Status
 from mailpass.service.limits import Limits
 from mailpass.service.quota import PackQuota
@@ -99,6 +100,7 @@ class _Pack:
     msg: QueuedMessage
     payload: QueuePayload
     claim: PackClaim = field(init=False)
+    senders: SenderPolicy = field(default_factory=SenderPolicy)  # the account's, when read
 
     def __post_init__(self) -> None:
         self.claim = PackClaim(self.payload.pack_id, uuid.uuid4().hex)
@@ -360,6 +362,7 @@ class DispatchService:
         if pack.account_id not in accounts:
             accounts[pack.account_id] = self._store.get_account_config(pack.account_id)
         config = accounts[pack.account_id]
+        pack.senders = SenderPolicy.of(config)
         if config is None:
             return []
         queued_with = pack.payload.provider_id
@@ -459,7 +462,7 @@ class DispatchService:
                 continue
             quota.want = len(todo) - index  # enough for the rest of the pack
             result = self._delivery.deliver(
-                _accepted(pack, mid, fields), chain, blocked, quota, down=down
+                _accepted(pack, mid, fields), chain, blocked, quota, down=down, senders=pack.senders
             )
             if result.limited_for is not None:  # the soonest any provider has room again
                 limited = (

@@ -11,11 +11,12 @@ from dataclasses import replace
 from typing import Any, Protocol
 
 from mailpass.egress import Resolve, resolve_public, system_resolve
-from mailpass.errors import NotFound, ValidationFailed
+from mailpass.errors import NotFound, SenderNotVerified, ValidationFailed
 from mailpass.ids import new_id
 from mailpass.models import Provider, ProviderKind, SmtpSecurity, utcnow
 from mailpass.ports import AccountConfig, ProviderStore, SecretStore
 from mailpass.provider_schemas import ProviderCreate, ProviderUpdate
+from mailpass.senders import SenderPolicy
 from mailpass.settings import Settings
 
 SMTP_FIELDS = {"host", "port", "security", "username", "password"}
@@ -47,7 +48,10 @@ def _preset(kind: ProviderKind, f: dict[str, Any], settings: Settings) -> dict[s
             username = "postmaster@" + sender.rsplit("@", 1)[1]
         host = "smtp.eu.mailgun.org" if f.get("region") == "eu" else "smtp.mailgun.org"
         return {"host": host, "port": 587, "username": username}
-    # MailPass's own relay: the account id is the login, the relay key the password.
+    # MailPass's own relay: the account itself logs in (its id, with its relay key), so the
+    # relay applies that account's rules (its verified domains) and never another's.
+    if f.get("username") not in (None, f["account_id"]):
+        raise ValidationFailed("the mailpass relay's login is always the account id; leave it out")
     return {
         "host": settings.relay_host,
         "port": settings.relay_port,
@@ -114,6 +118,14 @@ class ProviderService:
     def get(self, account_id: str, provider_id: str) -> dict[str, Any]:
         config = self._config(account_id)
         return self.view(config, self._find(config, provider_id))
+
+    @staticmethod
+    def _check_sender(config: AccountConfig, provider: Provider) -> None:
+        """A provider's default sender follows the account's sender rule (mailpass.senders):
+        an SES provider's always. Without one, each send's from_email is checked instead."""
+        policy = SenderPolicy.of(config)
+        if provider.from_email and not policy.allows(provider, provider.from_email):
+            raise SenderNotVerified(policy.refusal(provider, provider.from_email))
 
     # changing ---------------------------------------------------------------------------
     def _build(
@@ -186,6 +198,7 @@ class ProviderService:
             name=request.name,
         )
         provider, password = self._build(base, fields, creating=True)
+        self._check_sender(config, provider)
         provider = self._store_secret(provider, password)
         try:
             if request.make_default:  # the provider and the new default in one step
@@ -217,6 +230,8 @@ class ProviderService:
             if value is None and key not in ("hourly_limit", "daily_limit", "from_name"):
                 raise ValidationFailed(f"{key} cannot be cleared")
         provider, password = self._build(current, fields, creating=False)
+        if "from_email" in given:
+            self._check_sender(config, provider)
         provider = self._store_secret(provider, password)
         try:
             self._store.put_provider(provider, create=False)
@@ -245,7 +260,7 @@ class ProviderService:
 
     def set_default(self, account_id: str, provider_id: str) -> dict[str, Any]:
         config = self._config(account_id)
-        self._find(config, provider_id)
+        self._check_sender(config, self._find(config, provider_id))
         # A provider cannot be its own fallback.
         fallbacks = [p for p in config.account.fallback_provider_ids if p != provider_id]
         self._store.update_account_providers(

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from mailpass.errors import (
     NoSmtpProvider,
+    SenderNotVerified,
     SendFailed,
     SendLimitExceeded,
     ValidationFailed,
@@ -17,6 +18,7 @@ from mailpass.models import MessageRecord, MessageStatus, Principal, Provider, u
 from mailpass.observability import metrics
 from mailpass.ports import Reservation, SenderFactory, SendStore
 from mailpass.schemas import SendRequest
+from mailpass.senders import SenderPolicy
 from mailpass.service.delivery import TEST_KEY_NOTE, Accepted, Delivery, Status, Step
 from mailpass.service.limits import Limits, RateInfo, seconds_until
 from mailpass.service.quota import MessageQuota
@@ -127,9 +129,13 @@ class SendService:
             stored.append(provider.provider_id)
 
         quota = MessageQuota(self._limits, principal.test)
-        result = self._delivery.deliver(msg, chain, blocked, quota, before_hand_off=store)
+        result = self._delivery.deliver(
+            msg, chain, blocked, quota, before_hand_off=store, senders=SenderPolicy.of(config)
+        )
         if result.status is Status.WAIT:  # nothing accepted, nothing stored: retry later
             raise _over_limit(quota.refused)
+        if result.step is Step.SENDER:  # refused as a request, like a missing provider: no record
+            raise SenderNotVerified(result.error)
         if not stored:  # suppressed: stored as failed, the provider never contacted
             store(first, self._delivery.compose(msg, first))
         at = utcnow()

@@ -2,7 +2,7 @@
 
 pk                  sk            what
 APIKEY#<sha256>     APIKEY        API key, looked up by hash on every request
-ACCOUNT#<account>   CFG#ACCOUNT   account, with its default provider id and fallbacks
+ACCOUNT#<account>   CFG#ACCOUNT   account, with its default provider id, fallbacks and settings
 ACCOUNT#<account>   KEY#<key id>  key listing entry (prefix only, no hash use)
 """
 
@@ -62,10 +62,27 @@ class DynamoAccounts(ConfigReading):
                     "account_id": account.account_id,
                     "name": account.name,
                     "created_at": account.created_at,
+                    "restrict_senders_to_verified_domains": (
+                        account.restrict_senders_to_verified_domains
+                    ),
                 }
             ),
             ConditionExpression="attribute_not_exists(pk)",
         )
+
+    def update_account_settings(
+        self, account_id: str, *, restrict_senders_to_verified_domains: bool
+    ) -> None:
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key=account_key(account_id),
+                UpdateExpression="SET restrict_senders_to_verified_domains = :r",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues={":r": {"BOOL": restrict_senders_to_verified_domains}},
+            )
+        except self._db.exceptions.ConditionalCheckFailedException:
+            raise NotFound(f"No account {account_id}") from None
 
     def create_api_key(self, key: ApiKey) -> None:
         common = {

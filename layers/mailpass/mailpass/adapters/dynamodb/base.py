@@ -147,6 +147,9 @@ def read_account_config(table: Table, account_id: str) -> AccountConfig | None:
                 created_at=dt(d.get("created_at")) or utcnow(),
                 fallback_provider_ids=tuple(d.get("fallback_provider_ids") or ()),
                 suppressions=int(d.get("suppressed_count") or 0),
+                restrict_senders_to_verified_domains=bool(
+                    d.get("restrict_senders_to_verified_domains", False)
+                ),
             )
         else:
             providers.append(provider_from(d))
