@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 from mailpass.container import Container
+from mailpass.models import domain_id_for
 from mailpass.schemas import BatchRequest
 from mailpass_dev.seed import Seeded, seed_dev
 from mailpass_dev.servers import SmtpSink
@@ -148,7 +149,10 @@ def test_the_dispatcher_fails_a_message_whose_domain_went_after_enqueue(
     assert item["status"] == "queued"
     services.table.client.delete_item(  # the domain is gone before the dispatcher runs
         TableName=services.table.name,
-        Key={"pk": {"S": f"ACCOUNT#{b.account_id}"}, "sk": {"S": f"CFG#DOMAIN#{B_DOMAIN}"}},
+        Key={
+            "pk": {"S": f"ACCOUNT#{b.account_id}"},
+            "sk": {"S": f"CFG#DOMAIN#{domain_id_for(b.account_id, B_DOMAIN)}"},
+        },
     )
     assert pipeline.drain().failed == 1
     found = services.messages.get_message(b.account_id, item["message_id"])
