@@ -7,54 +7,43 @@ from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
 from mailpass.adapters import aws
-from mailpass.adapters.dynamodb import (
-    DynamoAccounts,
-    DynamoDelivery,
-    DynamoMessages,
-    DynamoPacks,
-    DynamoProviders,
-    DynamoQuotas,
-    DynamoSuppressions,
-    DynamoWebhooks,
-    Table,
-)
-from mailpass.adapters.secrets import SecretsManagerStore
-from mailpass.adapters.senders import ProviderSenders
-from mailpass.adapters.smtp import SmtpPool
-from mailpass.adapters.sqs import SqsQueue
-from mailpass.ports import (
-    AccountStore,
-    Idempotency,
-    MessageStore,
-    PackStore,
-    ProviderStore,
-    Queue,
-    QuotaStore,
-    SecretStore,
-    SenderFactory,
-    SuppressionStore,
-    WebhookStore,
-)
-from mailpass.service.auth import AuthService
-from mailpass.service.limits import Limits
-from mailpass.service.send import SendService
-from mailpass.service.status import StatusService
 from mailpass.settings import Settings, get_settings
 
 # What one function needs is imported when first used, so each pays only for its own code on a
 # cold start (the API never loads the dispatcher, the dispatcher never loads FastAPI).
 if TYPE_CHECKING:
+    from mailpass.adapters.dynamodb.base import Table
+    from mailpass.adapters.dynamodb.delivery import DynamoDelivery
     from mailpass.adapters.dynamodb.domains import DynamoDomains
     from mailpass.adapters.dynamodb.hits import DynamoHits
+    from mailpass.adapters.senders import ProviderSenders
+    from mailpass.adapters.smtp import SmtpPool
     from mailpass.adapters.webhook_http import HttpPost
+    from mailpass.ports import (
+        AccountStore,
+        Idempotency,
+        MessageStore,
+        PackStore,
+        ProviderStore,
+        Queue,
+        QuotaStore,
+        SecretStore,
+        SenderFactory,
+        SuppressionStore,
+        WebhookStore,
+    )
     from mailpass.service.account import AccountService
     from mailpass.service.admin import AdminService
+    from mailpass.service.auth import AuthService
     from mailpass.service.batch import BatchService
     from mailpass.service.dispatch import DispatchService
     from mailpass.service.domains import DomainService
     from mailpass.service.feedback import FeedbackService
+    from mailpass.service.limits import Limits
     from mailpass.service.operations import QueueOperations
     from mailpass.service.providers import ProviderService
+    from mailpass.service.send import SendService
+    from mailpass.service.status import StatusService
     from mailpass.service.tracking import TrackingService
     from mailpass.service.webhooks import WebhookService
 
@@ -66,47 +55,69 @@ class Container:
     # The store: one table, one class per aggregate (adapters/dynamodb/), all on one client.
     @cached_property
     def table(self) -> Table:
+        from mailpass.adapters.dynamodb.base import Table
+
         return Table(aws.dynamodb(), self.settings.table_name)
 
     @cached_property
     def accounts(self) -> AccountStore:
+        from mailpass.adapters.dynamodb.accounts import DynamoAccounts
+
         return DynamoAccounts(self.table)
 
     @cached_property
     def provider_store(self) -> ProviderStore:
+        from mailpass.adapters.dynamodb.providers import DynamoProviders
+
         return DynamoProviders(self.table)
 
     @cached_property
     def webhook_store(self) -> WebhookStore:
+        from mailpass.adapters.dynamodb.webhooks import DynamoWebhooks
+
         return DynamoWebhooks(self.table)
 
     @cached_property
     def messages(self) -> MessageStore:
+        from mailpass.adapters.dynamodb.messages import DynamoMessages
+
         return DynamoMessages(self.table, self.settings.message_retention_days)
 
     @cached_property
     def suppressions(self) -> SuppressionStore:
+        from mailpass.adapters.dynamodb.suppressions import DynamoSuppressions
+
         return DynamoSuppressions(self.table)
 
     @cached_property
     def packs(self) -> PackStore:
+        from mailpass.adapters.dynamodb.packs import DynamoPacks
+
         return DynamoPacks(self.table)
 
     @cached_property
     def quotas(self) -> QuotaStore:
+        from mailpass.adapters.dynamodb.quotas import DynamoQuotas
+
         return DynamoQuotas(self.table)
 
     @cached_property
     def store(self) -> DynamoDelivery:
         """For the delivery services, which take one store and use several of its ports."""
+        from mailpass.adapters.dynamodb.delivery import DynamoDelivery
+
         return DynamoDelivery(self.table, self.settings.message_retention_days)
 
     @cached_property
     def secrets(self) -> SecretStore:
+        from mailpass.adapters.secrets import SecretsManagerStore
+
         return SecretsManagerStore(aws.secretsmanager, self.settings.secret_cache_seconds)
 
     @cached_property
     def smtp_pool(self) -> SmtpPool:
+        from mailpass.adapters.smtp import SmtpPool
+
         return SmtpPool(
             self.settings.smtp_timeout_seconds,
             self.settings.smtp_idle_seconds,
@@ -115,6 +126,8 @@ class Container:
 
     @cached_property
     def provider_senders(self) -> ProviderSenders:
+        from mailpass.adapters.senders import ProviderSenders
+
         return ProviderSenders(
             self.secrets,
             self.smtp_pool,
@@ -128,10 +141,14 @@ class Container:
 
     @cached_property
     def limits(self) -> Limits:
+        from mailpass.service.limits import Limits
+
         return Limits(self.quotas)
 
     @cached_property
     def queue(self) -> Queue:
+        from mailpass.adapters.sqs import SqsQueue
+
         url = self.settings.queue_url
         if not url:
             raise RuntimeError("MAILPASS_QUEUE_URL is not set")
@@ -145,6 +162,7 @@ class Container:
 
     @cached_property
     def dispatcher(self) -> DispatchService:
+        from mailpass.adapters.sqs import SqsQueue
         from mailpass.service.dispatch import DispatchService
 
         dlq_url = self.settings.dead_letter_queue_url
@@ -161,6 +179,7 @@ class Container:
 
     @cached_property
     def operations(self) -> QueueOperations:
+        from mailpass.adapters.sqs import SqsQueue
         from mailpass.service.operations import QueueOperations
 
         dlq_url = self.settings.dead_letter_queue_url
@@ -170,10 +189,14 @@ class Container:
 
     @cached_property
     def auth(self) -> AuthService:
+        from mailpass.service.auth import AuthService
+
         return AuthService(self.accounts)
 
     @cached_property
     def sending(self) -> SendService:
+        from mailpass.service.send import SendService
+
         return SendService(self.store, self.senders, self.settings, self.limits, self.tracking)
 
     @cached_property
@@ -206,6 +229,8 @@ class Container:
 
     @cached_property
     def webhook_queue(self) -> Queue | None:
+        from mailpass.adapters.sqs import SqsQueue
+
         url = self.settings.webhook_queue_url
         return SqsQueue(lambda: aws.client("sqs"), url) if url else None
 
@@ -219,6 +244,8 @@ class Container:
 
     @cached_property
     def status(self) -> StatusService:
+        from mailpass.service.status import StatusService
+
         return StatusService(self.messages)
 
     @cached_property

@@ -24,14 +24,19 @@ quotas.py         QUOTA#<provider id>         H#<hour> | D#<day>  send-limit cou
 
 from __future__ import annotations
 
-from mailpass.adapters.dynamodb.accounts import DynamoAccounts
-from mailpass.adapters.dynamodb.base import ConfigReading, Table
-from mailpass.adapters.dynamodb.messages import DynamoMessages
-from mailpass.adapters.dynamodb.packs import DynamoPacks
-from mailpass.adapters.dynamodb.providers import DynamoProviders
-from mailpass.adapters.dynamodb.quotas import DynamoQuotas
-from mailpass.adapters.dynamodb.suppressions import DynamoSuppressions
-from mailpass.adapters.dynamodb.webhooks import DynamoWebhooks
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mailpass.adapters.dynamodb.accounts import DynamoAccounts
+    from mailpass.adapters.dynamodb.base import Table
+    from mailpass.adapters.dynamodb.delivery import DynamoDelivery
+    from mailpass.adapters.dynamodb.messages import DynamoMessages
+    from mailpass.adapters.dynamodb.packs import DynamoPacks
+    from mailpass.adapters.dynamodb.providers import DynamoProviders
+    from mailpass.adapters.dynamodb.quotas import DynamoQuotas
+    from mailpass.adapters.dynamodb.suppressions import DynamoSuppressions
+    from mailpass.adapters.dynamodb.webhooks import DynamoWebhooks
 
 __all__ = [
     "DynamoAccounts",
@@ -45,8 +50,22 @@ __all__ = [
     "Table",
 ]
 
+# Each class is imported from its own module on first use: a function (or a /status cold start)
+# loads only the aggregates it touches.
+_HOME = {
+    "DynamoAccounts": "accounts",
+    "DynamoDelivery": "delivery",
+    "DynamoMessages": "messages",
+    "DynamoPacks": "packs",
+    "DynamoProviders": "providers",
+    "DynamoQuotas": "quotas",
+    "DynamoSuppressions": "suppressions",
+    "DynamoWebhooks": "webhooks",
+    "Table": "base",
+}
 
-class DynamoDelivery(ConfigReading, DynamoMessages, DynamoSuppressions, DynamoPacks, DynamoQuotas):
-    """Wiring only, for the delivery services that take one `store` and use several ports of
-    it (ports.SendStore, EnqueueStore, DispatchStore, FeedbackStore). Every method is its
-    aggregate's own; this class adds none."""
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_HOME[name]}"), name)
