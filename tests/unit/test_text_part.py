@@ -4,9 +4,7 @@ tracking redirects), none when the caller says `"text": ""`, the caller's own wh
 from __future__ import annotations
 
 from email import message_from_bytes
-from email.message import EmailMessage
 from email.policy import default
-from typing import cast
 
 from mailpass.schemas import BatchRequest, SendRequest
 from mailpass.service.batch import BatchService
@@ -31,11 +29,7 @@ HTML = (
 
 def parts(raw: bytes) -> dict[str, str]:
     msg = message_from_bytes(raw, policy=default)
-    return {
-        p.get_content_type(): cast(EmailMessage, p).get_content()
-        for p in msg.walk()
-        if not p.is_multipart()
-    }
+    return {p.get_content_type(): p.get_content() for p in msg.walk() if not p.is_multipart()}
 
 
 def test_html_becomes_readable_text_with_link_targets_and_no_tags() -> None:

@@ -24,6 +24,7 @@ SETTINGS_ROUTERS = {
     f"{API}/webhooks": "mailpass_api.routers.webhooks",
     f"{API}/suppressions": "mailpass_api.routers.suppressions",
     f"{API}/domains": "mailpass_api.routers.domains",
+    f"{API}/templates": "mailpass_api.routers.templates",
 }
 
 
