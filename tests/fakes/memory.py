@@ -14,6 +14,7 @@ from mailpass.models import (
     MessageEvent,
     MessageRecord,
     Provider,
+    Template,
     Webhook,
 )
 from mailpass.ports import AccountConfig, Outcome
@@ -44,6 +45,7 @@ class Memory:
     domains: dict[str, dict[str, Domain]] = field(default_factory=dict)  # account -> id -> domain
     domain_holders: dict[str, set[str]] = field(default_factory=dict)  # name -> accounts
     domain_owners: dict[str, str] = field(default_factory=dict)  # name -> verified account
+    templates: dict[str, dict[str, Template]] = field(default_factory=dict)  # account -> id
 
 
 class Shared:

@@ -88,6 +88,8 @@ def test_request_bodies_are_declared_from_the_models(doc: dict[str, Any]) -> Non
         "POST /api/v1/mail/send": "#/components/schemas/SendRequest",
         "POST /api/v1/mail/send-batch": "#/components/schemas/BatchRequest",
         "POST /api/v1/domains": "#/components/schemas/DomainCreate",
+        "POST /api/v1/templates": "#/components/schemas/TemplateCreate",
+        "PATCH /api/v1/templates/{template_id}": "#/components/schemas/TemplateUpdate",
         "POST /api/v1/smtp-providers": "#/components/schemas/ProviderCreate",
         "PUT /api/v1/smtp-providers/fallbacks": "#/components/schemas/FallbackOrder",
         "PATCH /api/v1/smtp-providers/{provider_id}": "#/components/schemas/ProviderUpdate",
@@ -158,7 +160,10 @@ def test_settings_routes_do_not_load_on_the_send_path() -> None:
         SETTINGS = ("mailpass_api.routers.providers", "mailpass_api.routers.webhooks",
                     "mailpass_api.routers.suppressions", "mailpass.provider_schemas",
                     "mailpass_api.routers.domains", "mailpass.service.domains", "dns.resolver",
-                    "mailpass.adapters.dynamodb.domains")
+                    "mailpass.adapters.dynamodb.domains", "mailpass_api.routers.templates",
+                    "mailpass.template_schemas", "mailpass.service.templates",
+                    "mailpass.adapters.dynamodb.templates", "jinja2", "inscriptis", "lxml",
+                    "mailpass.textpart")
         client = TestClient(app)
         assert client.post("/api/v1/mail/send", content=b"{}").status_code == 401
         assert client.get("/api/v1/mail/status/x").status_code == 401

@@ -25,6 +25,7 @@ SETTINGS_ROUTERS = {
     f"{API}/suppressions": "mailpass_api.routers.suppressions",
     f"{API}/domains": "mailpass_api.routers.domains",
     f"{API}/account": "mailpass_api.routers.account",
+    f"{API}/templates": "mailpass_api.routers.templates",
 }
 
 

@@ -150,6 +150,11 @@ TAGS = [
         "them (permission `settings`).",
     },
     {
+        "name": "templates",
+        "description": "Stored messages with `{{ variable }}` placeholders, sent with "
+        "`template_id` and `variables` (permission `settings`).",
+    },
+    {
         "name": "tracking",
         "description": "Hit by mail clients through the links MailPass writes into messages; "
         "unauthenticated, the signed token is the only thing trusted.",

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from mailpass.service.providers import ProviderService
     from mailpass.service.send import SendService
     from mailpass.service.status import StatusService
+    from mailpass.service.templates import TemplateService
     from mailpass.service.tracking import TrackingService
     from mailpass.service.webhooks import WebhookService
 
@@ -158,7 +159,14 @@ class Container:
     def batch(self) -> BatchService:
         from mailpass.service.batch import BatchService
 
-        return BatchService(self.store, self.queue, self.settings)
+        return BatchService(self.store, self.queue, self.settings, self.templates)
+
+    @cached_property
+    def templates(self) -> TemplateService:
+        from mailpass.adapters.dynamodb.templates import DynamoTemplates
+        from mailpass.service.templates import TemplateService
+
+        return TemplateService(DynamoTemplates(self.table))
 
     @cached_property
     def dispatcher(self) -> DispatchService:
@@ -197,7 +205,14 @@ class Container:
     def sending(self) -> SendService:
         from mailpass.service.send import SendService
 
-        return SendService(self.store, self.senders, self.settings, self.limits, self.tracking)
+        return SendService(
+            self.store,
+            self.senders,
+            self.settings,
+            self.limits,
+            self.tracking,
+            templates=self.templates,
+        )
 
     @cached_property
     def feedback(self) -> FeedbackService:

@@ -198,6 +198,22 @@ class MessageRecord:
     test: bool = False
     size_bytes: int = 0
     queue_id: int | None = None
+    template_id: str | None = None  # the template it was rendered from, if any
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """A stored message template: `{{ variable }}` placeholders in subject, html and text.
+    `text` "" is the HTML-only opt-out, as on /send."""
+
+    account_id: str
+    template_id: str
+    name: str
+    subject: str
+    created_at: datetime
+    html: str | None = None
+    text: str | None = None
+    updated_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from mailpass.models import (
     MessageRecord,
     MessageStatus,
     Provider,
+    Template,
     Webhook,
 )
 
@@ -113,6 +114,28 @@ class ProviderStore(AccountConfigReader, Protocol):
 class WebhookStore(AccountConfigReader, Protocol):
     def put_webhook(self, webhook: Webhook) -> None: ...
     def delete_webhook(self, account_id: str, webhook_id: str) -> None: ...
+
+
+class TemplateStore(Protocol):
+    """Message templates, in the account's partition (outside the CFG# range the send path
+    reads with the account)."""
+
+    def create_template(self, template: Template) -> None:
+        """Conflict when the id is taken."""
+        ...
+
+    def get_template(self, account_id: str, template_id: str) -> Template | None: ...
+    def list_templates(self, account_id: str) -> list[Template]:
+        """Oldest first."""
+        ...
+
+    def replace_template(self, template: Template) -> None:
+        """NotFound when it is gone."""
+        ...
+
+    def delete_template(self, account_id: str, template_id: str) -> None:
+        """NotFound when it is not there."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,15 @@ import math
 import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 # SES accepts at most 50 recipients per message (to + cc + bcc); we hold every provider to it.
@@ -99,6 +107,27 @@ def check_metadata(value: dict[str, Any]) -> dict[str, Any]:
     return value
 
 
+MAX_VARIABLES = 100
+MAX_VARIABLE_BYTES = 64 * 1024
+_VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+
+
+def check_variables(value: dict[str, Any]) -> dict[str, Any]:
+    """A template's variables: names a `{{ name }}` placeholder can use, flat values."""
+    if len(value) > MAX_VARIABLES:
+        raise ValueError(f"may hold at most {MAX_VARIABLES} variables")
+    for key, item in value.items():
+        if not _VARIABLE_NAME.match(key):
+            raise ValueError(f"{key!r} is not a variable name (letters, digits, _)")
+        if not isinstance(item, str | int | float | bool) and item is not None:
+            raise ValueError(f"value of {key!r} must be a string, number, boolean or null")
+    if len(json.dumps(value, ensure_ascii=False).encode()) > MAX_VARIABLE_BYTES:
+        raise ValueError(f"may be at most {MAX_VARIABLE_BYTES} bytes as JSON")
+    return value
+
+
+TemplateId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+
 EmailAddress = Annotated[str, Field(min_length=3, max_length=320), AfterValidator(clean_address)]
 HeaderText = Annotated[str, AfterValidator(clean_header_text)]
 Tag = Annotated[
@@ -112,7 +141,14 @@ class MessageFields(StrictModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False, frozen=True)
 
     to: EmailAddress
-    subject: Annotated[HeaderText, Field(min_length=1, max_length=MAX_SUBJECT_CHARS)]
+    # A stored template (POST /templates) in place of subject, html and text, rendered with
+    # `variables` when the message is accepted. Declared before subject, whose check reads it.
+    template_id: TemplateId | None = None
+    variables: Annotated[dict[str, Any], AfterValidator(check_variables)] | None = None
+    # Required unless template_id gives it (and then not allowed).
+    subject: Annotated[HeaderText, Field(min_length=1, max_length=MAX_SUBJECT_CHARS)] | None = (
+        Field(default=None, validate_default=True)
+    )
     html: str | None = None
     text: str | None = None
     from_email: EmailAddress | None = None
@@ -128,10 +164,28 @@ class MessageFields(StrictModel):
     track_opens: bool | None = None
     track_clicks: bool | None = None
 
+    @field_validator("subject")
+    @classmethod
+    def _subject_unless_template(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # An invalid template_id (absent from info.data) is reported on its own.
+        if value is None and "template_id" in info.data and info.data["template_id"] is None:
+            raise PydanticCustomError("missing", "Field required (or a template_id)")
+        return value
+
     @model_validator(mode="after")
     def _body_and_recipients(self) -> MessageFields:
-        if not self.html and not self.text:
-            raise ValueError("one of html or text is required")
+        if self.template_id is not None:
+            given = [k for k in ("subject", "html", "text") if getattr(self, k) is not None]
+            if given:
+                raise ValueError(
+                    "template_id takes the place of subject, html and text; do not give "
+                    + ", ".join(given)
+                )
+        else:
+            if self.variables is not None:
+                raise ValueError("variables are only for a template_id")
+            if not self.html and not self.text:
+                raise ValueError("one of html or text is required")
         total = 1 + len(self.cc) + len(self.bcc)
         if total > MAX_RECIPIENTS:
             raise ValueError(f"at most {MAX_RECIPIENTS} recipients in to, cc and bcc together")

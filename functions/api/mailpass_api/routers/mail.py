@@ -74,6 +74,7 @@ class MessageView(BaseModel):
     provider_message_id: str | None = None
     test: bool = False
     queue_id: int | None = None
+    template_id: str | None = Field(default=None, description="The template it was rendered from")
     sent_at: str | None = None
     created_at: str | None = None
     updated_at: str | None = None
@@ -165,6 +166,7 @@ BATCH_EXAMPLE = {
         },
         **failures(
             e.ValidationFailed,
+            e.NotFound,
             e.IdempotencyConflict,
             e.IdempotencyInProgress,
             e.PayloadTooLarge,
@@ -175,7 +177,20 @@ BATCH_EXAMPLE = {
         ),
     },
     openapi_extra={
-        **json_body(SendRequest, {"order": {"summary": "An order mail", "value": SEND_EXAMPLE}}),
+        **json_body(
+            SendRequest,
+            {
+                "order": {"summary": "An order mail", "value": SEND_EXAMPLE},
+                "template": {
+                    "summary": "From a stored template",
+                    "value": {
+                        "to": "user@example.com",
+                        "template_id": "tpl_01J5Z8Q4N2",
+                        "variables": {"name": "Kim", "order": "A-1042"},
+                    },
+                },
+            },
+        ),
         **IDEMPOTENCY_PARAMETER,
     },
 )

@@ -8,11 +8,11 @@ redelivered pack re-sends nothing that is done."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from mailpass.errors import NoSmtpProvider, SenderNotVerified
+from mailpass.errors import MailPassError, NoSmtpProvider, NotFound, SenderNotVerified
 from mailpass.ids import new_id, new_message_id
 from mailpass.models import MessageRecord, MessageStatus, Principal, utcnow
 from mailpass.ports import EnqueueStore, Outcome, Queue
@@ -21,6 +21,9 @@ from mailpass.schemas import BatchRequest, MessageFields
 from mailpass.senders import SenderPolicy
 from mailpass.service.delivery import sender_refused
 from mailpass.settings import Settings
+
+if TYPE_CHECKING:
+    from mailpass.service.templates import TemplateService
 
 # SQS takes 256 KiB per message; this leaves room for the pack's own fields.
 PACK_BYTES = 255 * 1024
@@ -42,10 +45,17 @@ def _details(exc: ValidationError) -> list[dict[str, str]]:
 
 
 class BatchService:
-    def __init__(self, store: EnqueueStore, queue: Queue, settings: Settings) -> None:
+    def __init__(
+        self,
+        store: EnqueueStore,
+        queue: Queue,
+        settings: Settings,
+        templates: TemplateService | None = None,
+    ) -> None:
         self._store = store
         self._queue = queue
         self._settings = settings
+        self._templates = templates
 
     def enqueue(
         self, principal: Principal, request: BatchRequest, tracking_base: str | None = None
@@ -74,6 +84,15 @@ class BatchService:
                     "VALIDATION_ERROR", "The message is not valid", _details(exc)
                 )
                 continue
+            if fields.template_id is not None:
+                # Rendered now, once: what is queued is the template as it is at this moment.
+                try:
+                    if self._templates is None:
+                        raise NotFound(f"No template {fields.template_id} in this account")
+                    fields = self._templates.apply(principal.account_id, fields)
+                except MailPassError as exc:  # this message fails alone, with its own error
+                    items[index]["error"] = _error(exc.code, exc.message, exc.details)
+                    continue
             fields = fields.model_copy(
                 update={
                     "from_email": fields.from_email or provider.from_email,
@@ -142,7 +161,7 @@ class BatchService:
                 cc=list(fields.cc),
                 bcc=list(fields.bcc),
                 reply_to=fields.reply_to,
-                subject=fields.subject,
+                subject=fields.subject or "",  # set: a template gave it if the message did not
                 tags=list(fields.tags),
                 metadata=dict(fields.metadata),
                 provider_id=provider_id,
@@ -151,6 +170,7 @@ class BatchService:
                 expires_at=expires,
                 test=principal.test,
                 queue_id=first + offset,
+                template_id=fields.template_id,
             )
             records[index] = record
             # The validated JSON as is: no second encode per message.

@@ -12,7 +12,9 @@ message through `Delivery.deliver`, a short sequence of named steps:
                      cc/bcc is left out, and noted.
   pick provider      the next provider in the chain that is not known to be down and has room
                      under its send limit (the caller's `Quota` strategy reserves the place).
-  compose            the MIME message, once, with tracking for the first provider picked.
+  compose            the MIME message, once, with tracking for the first provider picked; an
+                     HTML-only message gains a text/plain part generated from its HTML
+                     (`"text": ""` opts out: HTML only).
   hand off           to the provider. A permanent refusal (5xx, a rejected address) is about
                      the message: final `failed`, no other provider tried. Anything else gives
                      the place back and goes to the next provider.
@@ -259,6 +261,15 @@ class Delivery:
     def compose(self, msg: Accepted, provider: Provider) -> bytes:
         """Step: the MIME message; tracked links and pixel unless a test key sent it."""
         html = msg.html
+        text = msg.text
+        if text == "":  # the caller's explicit opt-out: HTML only
+            text = None
+        elif text is None and html is not None:
+            # From the HTML as given, before tracking: its links name the real targets, not
+            # the tracking redirects.
+            from mailpass.textpart import html_to_text
+
+            text = html_to_text(html)
         if self._tracking is not None and not msg.test:
             html = self._tracking.html_for(
                 html,
@@ -280,7 +291,7 @@ class Delivery:
                 subject=msg.subject,
                 date=msg.date or utcnow(),
                 html=html,
-                text=msg.text,
+                text=text,
             )
         )
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from mailpass.errors import (
     NoSmtpProvider,
+    NotFound,
     SenderNotVerified,
     SendFailed,
     SendLimitExceeded,
@@ -25,6 +26,7 @@ from mailpass.service.quota import MessageQuota
 from mailpass.settings import Settings
 
 if TYPE_CHECKING:
+    from mailpass.service.templates import TemplateService
     from mailpass.service.tracking import TrackingService
 
 __all__ = ["TEST_KEY_NOTE", "SendResult", "SendService"]
@@ -75,16 +77,24 @@ class SendService:
         settings: Settings,
         limits: Limits,
         tracking: TrackingService | None = None,
+        *,
+        templates: TemplateService | None = None,
     ) -> None:
         self._store = store
         self._settings = settings
         self._limits = limits
         self._delivery = Delivery(senders, tracking)
+        self._templates = templates
 
     def send(
         self, principal: Principal, request: SendRequest, tracking_base: str | None = None
     ) -> SendResult:
         """`tracking_base`: the public URL the request came in on, for tracking links."""
+        if request.template_id is not None:
+            # Rendered now, once: the message sent is the template as it is at this moment.
+            if self._templates is None:
+                raise NotFound(f"No template {request.template_id} in this account")
+            request = self._templates.apply(principal.account_id, request)
         config = self._store.get_account_config(principal.account_id)
         chain = config.chain() if config else []
         if not chain:
@@ -109,7 +119,7 @@ class SendService:
             from_email=from_email,
             from_name=request.from_name if request.from_name is not None else first.from_name,
             to=request.to,
-            subject=request.subject,
+            subject=request.subject or "",  # set: a template gave it if the request did not
             cc=tuple(request.cc),
             bcc=tuple(request.bcc),
             reply_to=request.reply_to,
@@ -202,4 +212,5 @@ class SendService:
             expires_at=int(expires.timestamp()),
             test=msg.test,
             size_bytes=len(raw),
+            template_id=request.template_id,
         )

@@ -8,6 +8,7 @@ accounts.py       APIKEY#<sha256>             APIKEY              API key, by ha
                   ACCOUNT#<account>           KEY#<key id>        key listing entry
 providers.py      ACCOUNT#<account>           CFG#PROVIDER#<id>   provider
 webhooks.py       ACCOUNT#<account>           CFG#WEBHOOK#<id>    webhook
+templates.py      ACCOUNT#<account>           TPL#<id>            message template
 domains.py        ACCOUNT#<account>           CFG#DOMAIN#<id>     sender domain, its counters
                   DOMAIN#<name>               ACCOUNT#<account>   an account has the name
                   DOMAIN#<name>               OWNER               its one verified holder

@@ -58,6 +58,7 @@ def _message_from(d: dict[str, Any]) -> MessageRecord:
         test=bool(d.get("test", False)),
         size_bytes=int(d.get("size_bytes", 0)),
         queue_id=d.get("queue_id"),
+        template_id=d.get("template_id"),
     )
 
 
@@ -95,6 +96,7 @@ def _message_item(record: MessageRecord) -> Item:
         "test": record.test or None,
         "size_bytes": record.size_bytes,
         "queue_id": record.queue_id,
+        "template_id": record.template_id,
     }
     return to_item(values)
 
