@@ -18,7 +18,7 @@ from mailpass.ports import AccountConfig, ProviderStore, SecretStore
 from mailpass.provider_schemas import ProviderCreate, ProviderUpdate
 from mailpass.settings import Settings
 
-SMTP_FIELDS = {"host", "port", "security", "username", "password"}
+SMTP_FIELDS = {"host", "port", "security", "username", "password", "max_message_bytes"}
 SES_FIELDS = {"region", "configuration_set"}
 
 
@@ -214,7 +214,12 @@ class ProviderService:
             raise ValidationFailed("nothing to change")
         fields = {k: getattr(request, k) for k in given}
         for key, value in list(fields.items()):
-            if value is None and key not in ("hourly_limit", "daily_limit", "from_name"):
+            if value is None and key not in (
+                "hourly_limit",
+                "daily_limit",
+                "from_name",
+                "max_message_bytes",
+            ):
                 raise ValidationFailed(f"{key} cannot be cleared")
         provider, password = self._build(current, fields, creating=False)
         provider = self._store_secret(provider, password)
