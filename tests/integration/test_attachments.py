@@ -11,8 +11,18 @@ from typing import Any
 
 import httpx
 import pytest
+from mailpass.adapters.sqs import SqsQueue
+from mailpass.container import Container
+from mailpass.schemas import BatchRequest
+from mailpass.service.batch import BatchService
+from mailpass.service.dispatch import DispatchService, DrainReport
 from mailpass_dev.seed import Seeded
 from mailpass_dev.servers import SmtpSink
+
+from tests.integration.test_batch import Pipeline, pipeline, principal
+from tests.integration.test_batch import messages as batch_messages
+
+__all__ = ["pipeline"]  # the fixture, shared with test_batch
 
 pytestmark = pytest.mark.integration
 
@@ -112,3 +122,125 @@ def test_a_message_over_the_providers_size_is_413_and_not_sent(
     assert len(sink.caught) == before
     small = [{"filename": "small.bin", "content": b64(bytes(60 * 1024))}]
     assert send(api, account, text="x", attachments=small).status_code == 200
+
+
+# batches: the files wait in S3 (moto, the bucket made from template.yaml) ----------------
+def stored_keys(services: Container, prefix: str) -> list[str]:
+    s3 = boto3_s3()
+    bucket = services.settings.attachment_bucket
+    listed = s3.list_objects_v2(Bucket=bucket, Prefix=prefix)
+    return [o["Key"] for o in listed.get("Contents", [])]
+
+
+def boto3_s3() -> Any:
+    import boto3
+
+    return boto3.session.Session().client("s3", region_name="us-east-1")
+
+
+def batch_with_files(
+    pipeline: Pipeline, account: Seeded, n: int, files: list[dict[str, Any]]
+) -> dict[str, Any]:
+    service = BatchService(
+        pipeline.services.store,
+        SqsQueue(lambda: pipeline.sqs, pipeline.url),
+        pipeline.services.settings,
+        pipeline.services.attachments,
+    )
+    request = BatchRequest(messages=[{**m, "attachments": files} for m in batch_messages(n)])
+    return service.enqueue(principal(account), request)
+
+
+def drain_with_files(pipeline: Pipeline) -> DrainReport:
+    s = pipeline.services.settings.model_copy(
+        update={"lease_seconds": 30, "visibility_seconds": 60, "drain_margin_ms": 0}
+    )
+    return DispatchService(
+        pipeline.services.store,
+        SqsQueue(lambda: pipeline.sqs, pipeline.url),
+        pipeline.services.senders,
+        s,
+        receive_wait_seconds=0,
+        attachments=pipeline.services.attachments,
+    ).drain(lambda: 60_000)
+
+
+def test_the_bucket_is_made_from_the_template(services: Container) -> None:
+    bucket = services.settings.attachment_bucket
+    assert bucket
+    s3 = boto3_s3()
+    rules = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+    assert rules[0]["Expiration"]["Days"] == services.settings.message_retention_days
+    block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    assert all(block.values())
+    sse = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]
+    assert sse["Rules"][0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+
+
+def test_a_100_message_batch_stores_its_shared_file_once_and_delivers_it_to_each(
+    pipeline: Pipeline, account: Seeded, sink: SmtpSink
+) -> None:
+    files = [{"filename": "보고서.pdf", "content": b64(PDF)}]
+    result = batch_with_files(pipeline, account, 100, files)
+    assert result["queued"] == 100, result["messages"][:2]
+    keys = stored_keys(pipeline.services, f"{account.account_id}/")
+    assert len(keys) == 1  # one object for the hundred
+    (body,) = [m["Body"] for m in peek(pipeline)][:1]
+    assert b64(PDF)[:100] not in body  # the queue carries the reference, not the bytes
+    assert drain_with_files(pipeline).sent == 100
+    for item in result["messages"]:
+        msg = delivered(sink, item["message_id"])
+        (part,) = list(msg.iter_attachments())
+        assert part.get_filename() == "보고서.pdf"
+        assert part.get_payload(decode=True) == PDF
+    # Shared by the batch's four packs: no pack knows when the others are done, so the bucket's
+    # lifecycle rule expires it (see README, Attachments).
+    assert stored_keys(pipeline.services, f"{account.account_id}/") == keys
+
+
+def test_a_packs_own_files_are_deleted_once_its_messages_are_final(
+    pipeline: Pipeline, account: Seeded, sink: SmtpSink
+) -> None:
+    files = [
+        {"filename": "logo.png", "content": b64(PNG), "content_id": "logo"},
+        {"filename": "a.txt", "content": b64(b"a")},
+    ]
+    result = batch_with_files(pipeline, account, 3, files)
+    assert result["queued"] == 3
+    assert len(stored_keys(pipeline.services, f"{account.account_id}/")) == 2
+    assert drain_with_files(pipeline).sent == 3
+    assert stored_keys(pipeline.services, f"{account.account_id}/") == []
+    msg = delivered(sink, result["messages"][0]["message_id"])
+    image = next(p for p in msg.walk() if p.get_content_type() == "image/png")
+    assert image["Content-ID"] == "<logo>"
+    assert image.get_payload(decode=True) == PNG
+
+
+def test_a_batch_file_over_the_providers_size_fails_that_message_alone(
+    pipeline: Pipeline, account: Seeded, api: httpx.Client
+) -> None:
+    api.patch(
+        f"/api/v1/smtp-providers/{account.provider_id}",
+        headers=auth(account),
+        json={"max_message_bytes": 100 * 1024},
+    )
+    service = BatchService(
+        pipeline.services.store,
+        SqsQueue(lambda: pipeline.sqs, pipeline.url),
+        pipeline.services.settings,
+        pipeline.services.attachments,
+    )
+    big = {"filename": "big.bin", "content": b64(bytes(90 * 1024))}
+    msgs = batch_messages(2)
+    msgs[1]["attachments"] = [big]
+    result = service.enqueue(principal(account), BatchRequest(messages=msgs))
+    assert [m["status"] for m in result["messages"]] == ["queued", "failed"]
+    assert result["messages"][1]["error"]["code"] == "PAYLOAD_TOO_LARGE"
+
+
+def peek(pipeline: Pipeline) -> list[dict[str, Any]]:
+    """The queue's bodies, made visible again at once."""
+    got = pipeline.sqs.receive_message(
+        QueueUrl=pipeline.url, MaxNumberOfMessages=10, VisibilityTimeout=0
+    )
+    return list(got.get("Messages", []))

@@ -24,6 +24,7 @@ from mailpass.adapters.smtp import SmtpPool
 from mailpass.adapters.sqs import SqsQueue
 from mailpass.ports import (
     AccountStore,
+    AttachmentStore,
     Idempotency,
     MessageStore,
     PackStore,
@@ -135,7 +136,17 @@ class Container:
     def batch(self) -> BatchService:
         from mailpass.service.batch import BatchService
 
-        return BatchService(self.store, self.queue, self.settings)
+        return BatchService(self.store, self.queue, self.settings, self.attachments)
+
+    @cached_property
+    def attachments(self) -> AttachmentStore | None:
+        """Batch attachments' bucket (S3); /send never uses it."""
+        bucket = self.settings.attachment_bucket
+        if not bucket:
+            return None
+        from mailpass.adapters.s3 import S3Attachments
+
+        return S3Attachments(lambda: aws.client("s3"), bucket)
 
     @cached_property
     def dispatcher(self) -> DispatchService:
@@ -151,6 +162,7 @@ class Container:
             dead_letters=dead_letters,
             limits=self.limits,
             tracking=self.tracking,
+            attachments=self.attachments,
         )
 
     @cached_property
