@@ -208,7 +208,6 @@ BLOCKED_EXTENSIONS = frozenset(
 # type/subtype, RFC 6838's restricted names; parameters are ours to add.
 _MEDIA_TYPE = r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$"
 # A Content-ID's left part: what can sit between < and > without quoting, so cid: matches it.
-_WHITESPACE = re.compile(r"\s")
 _CONTENT_ID = r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.@-]{1,78}$"
 
 
@@ -233,12 +232,14 @@ class AttachmentFields(StrictModel):
         ext = blocked_extension(self.filename)
         if ext is not None:
             raise ValueError(f"{self.filename!r}: .{ext} files cannot be sent (blocked type)")
-        content = self.content
-        if _WHITESPACE.search(content):  # line-wrapped base64 (76 a line) is common
-            content = "".join(content.split())
         try:
-            # Decoded once, here: the composer and the batch's store use these bytes.
-            self._data = binascii.a2b_base64(content, strict_mode=True)
+            # Decoded once, here: the composer and the batch's store use these bytes. Strict
+            # first (one C pass); line-wrapped base64 (76 a line, common) is unwrapped and
+            # tried again, rather than searching every request's content for whitespace.
+            try:
+                self._data = binascii.a2b_base64(self.content, strict_mode=True)
+            except ValueError:
+                self._data = binascii.a2b_base64("".join(self.content.split()), strict_mode=True)
         except ValueError as exc:  # binascii.Error, or a non-ASCII character
             raise ValueError(f"{self.filename!r}: content is not valid base64 ({exc})") from None
         return self
