@@ -15,7 +15,7 @@ from pathlib import Path
 from bench.common import Result, Row, local_stack
 
 RESULTS = Path(__file__).resolve().parent / "results"
-BENCHMARKS = ("cold", "warm", "drain", "track")
+BENCHMARKS = ("cold", "warm", "drain", "track", "attach")
 
 
 def _mark(row: Row) -> str:
@@ -68,7 +68,8 @@ def render(results: list[Result]) -> str:
 def main(argv: list[str]) -> int:
     if any(a in {"-h", "--help"} for a in argv) or set(argv) - set(BENCHMARKS):
         print(
-            "usage: python -m bench [cold] [warm] [drain] [track]   (default: all)", file=sys.stderr
+            "usage: python -m bench [cold] [warm] [drain] [track] [attach]   (default: all)",
+            file=sys.stderr,
         )
         return 0 if any(a in {"-h", "--help"} for a in argv) else 2
     wanted = [name for name in BENCHMARKS if name in argv] or list(BENCHMARKS)
@@ -92,6 +93,10 @@ def main(argv: list[str]) -> int:
             from bench import track
 
             results.append(track.run(stack))
+        if "attach" in wanted:
+            from bench import attachments
+
+            results.append(attachments.run(stack))
     elapsed = time.perf_counter() - started
 
     print()

@@ -9,7 +9,14 @@ from typing import Any
 
 from mailpass_dev.dns import LocalDns
 from mailpass_dev.servers import Endpoint, SmtpSink, start_dynamodb_local, start_moto
-from mailpass_dev.template import LocalNames, create_queues, create_secrets, create_tables, load
+from mailpass_dev.template import (
+    LocalNames,
+    create_buckets,
+    create_queues,
+    create_secrets,
+    create_tables,
+    load,
+)
 
 LOCAL_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "local",
@@ -62,6 +69,7 @@ class LocalStack:
             os.environ.update(base)
             create_queues(self.names, self.client("sqs"))
             create_secrets(self.names, self.client("secretsmanager"))
+            create_buckets(self.names, self.client("s3"))
             self.env = {
                 **LOCAL_CREDENTIALS,
                 "AWS_ENDPOINT_URL": self.moto.url,

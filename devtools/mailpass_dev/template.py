@@ -202,6 +202,55 @@ def create_queues(names: LocalNames, client: Any) -> dict[str, str]:
     return dict(names.refs)
 
 
+def create_buckets(names: LocalNames, client: Any) -> dict[str, str]:
+    """Every AWS::S3::Bucket, with its encryption, public access block and lifecycle rules."""
+    made = {}
+    for logical_id, declared in names.resources("AWS::S3::Bucket").items():
+        props = names.resolve(declared)
+        name = str(props.get("BucketName") or names.physical(logical_id)).lower()  # S3's rule
+        with contextlib.suppress(
+            client.exceptions.BucketAlreadyOwnedByYou, client.exceptions.BucketAlreadyExists
+        ):
+            client.create_bucket(Bucket=name)
+        if "BucketEncryption" in props:
+            rules = [
+                {
+                    "ApplyServerSideEncryptionByDefault": r["ServerSideEncryptionByDefault"],
+                    "BucketKeyEnabled": bool(r.get("BucketKeyEnabled", False)),
+                }
+                for r in props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+            ]
+            client.put_bucket_encryption(
+                Bucket=name, ServerSideEncryptionConfiguration={"Rules": rules}
+            )
+        if "PublicAccessBlockConfiguration" in props:
+            client.put_public_access_block(
+                Bucket=name, PublicAccessBlockConfiguration=props["PublicAccessBlockConfiguration"]
+            )
+        if "LifecycleConfiguration" in props:
+            rules = [_lifecycle_rule(r) for r in props["LifecycleConfiguration"]["Rules"]]
+            client.put_bucket_lifecycle_configuration(
+                Bucket=name, LifecycleConfiguration={"Rules": rules}
+            )
+        names.refs[logical_id] = name
+        names.attributes[(logical_id, "Arn")] = f"arn:aws:s3:::{name}"
+        made[logical_id] = name
+    return made
+
+
+def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    """A CloudFormation lifecycle rule in the S3 API's shape."""
+    out: dict[str, Any] = {"ID": rule.get("Id", ""), "Status": rule["Status"], "Filter": {}}
+    if "ExpirationInDays" in rule:
+        out["Expiration"] = {"Days": int(rule["ExpirationInDays"])}
+    abort = rule.get("AbortIncompleteMultipartUpload")
+    if abort:
+        out["AbortIncompleteMultipartUpload"] = {
+            "DaysAfterInitiation": int(abort["DaysAfterInitiation"])
+        }
+    return out
+
+
 def create_secrets(names: LocalNames, client: Any) -> dict[str, str]:
     """Every AWS::SecretsManager::Secret, with a random value where the template generates one."""
     import secrets as random

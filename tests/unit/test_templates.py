@@ -201,7 +201,7 @@ def test_a_batch_renders_at_acceptance_and_a_bad_template_fails_alone(
         env.account, TemplateCreate(name="t", subject="For {{ name }}", text="Dear {{ name }}")
     )["template_id"]
     queue, dlq = queues(env)
-    out = BatchService(env.store, queue, settings, templates).enqueue(
+    out = BatchService(env.store, queue, settings, templates=templates).enqueue(
         env.principal,
         BatchRequest(
             messages=[

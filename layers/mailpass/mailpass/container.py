@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from mailpass.adapters.webhook_http import HttpPost
     from mailpass.ports import (
         AccountStore,
+        AttachmentStore,
         Idempotency,
         MessageStore,
         PackStore,
@@ -159,7 +160,13 @@ class Container:
     def batch(self) -> BatchService:
         from mailpass.service.batch import BatchService
 
-        return BatchService(self.store, self.queue, self.settings, self.templates)
+        return BatchService(
+            self.store,
+            self.queue,
+            self.settings,
+            templates=self.templates,
+            attachments=self.attachments,
+        )
 
     @cached_property
     def templates(self) -> TemplateService:
@@ -167,6 +174,16 @@ class Container:
         from mailpass.service.templates import TemplateService
 
         return TemplateService(DynamoTemplates(self.table))
+
+    @cached_property
+    def attachments(self) -> AttachmentStore | None:
+        """Batch attachments' bucket (S3); /send never uses it."""
+        bucket = self.settings.attachment_bucket
+        if not bucket:
+            return None
+        from mailpass.adapters.s3 import S3Attachments
+
+        return S3Attachments(lambda: aws.client("s3"), bucket)
 
     @cached_property
     def dispatcher(self) -> DispatchService:
@@ -183,6 +200,7 @@ class Container:
             dead_letters=dead_letters,
             limits=self.limits,
             tracking=self.tracking,
+            attachments=self.attachments,
         )
 
     @cached_property

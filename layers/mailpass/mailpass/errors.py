@@ -117,6 +117,11 @@ class ProviderError(Exception):
         super().__init__(reason)
 
 
+class AttachmentUnavailable(Exception):
+    """A batch message's stored attachment could not be read (S3 failed, or it is gone). Not
+    an API error: the dispatcher leaves the pack for a later try (the DLQ after max_receives)."""
+
+
 class DnsUnavailable(Exception):
     """DNS did not answer (timeout, no server reachable). Not an API error: a domain check that
     meets it is a temporary failure, checked again later."""

@@ -121,6 +121,10 @@ class Principal:
     test: bool
 
 
+# SES v2's limit on a whole raw message, attachments (base64) included.
+SES_MAX_MESSAGE_BYTES = 40_000_000
+
+
 @dataclass(frozen=True, slots=True)
 class Provider:
     provider_id: str
@@ -146,6 +150,14 @@ class Provider:
     track_clicks: bool = True
     created_at: datetime = field(default_factory=utcnow)
     updated_at: datetime | None = None
+    # The largest raw message (bytes) this SMTP server takes; None: SES's 40 MB. SES ignores it.
+    max_message_bytes: int | None = None
+
+    @property
+    def message_size_limit(self) -> int:
+        if self.kind.is_ses or self.max_message_bytes is None:
+            return SES_MAX_MESSAGE_BYTES
+        return self.max_message_bytes
 
     def public(self) -> dict[str, Any]:
         """What an operator may see: never the secret itself, only whether one is set."""
@@ -166,6 +178,7 @@ class Provider:
             "daily_limit": self.daily_limit,
             "track_opens": self.track_opens,
             "track_clicks": self.track_clicks,
+            "max_message_bytes": None if self.kind.is_ses else self.max_message_bytes,
             "created_at": iso(self.created_at),
             "updated_at": iso(self.updated_at),
         }

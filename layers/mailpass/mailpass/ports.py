@@ -365,6 +365,19 @@ class Queue(Protocol):
     def depth(self) -> dict[str, int]: ...
 
 
+class AttachmentStore(Protocol):
+    """Batch attachments between /send-batch and the dispatcher (S3), by key."""
+
+    def put(self, key: str, data: bytes) -> None: ...
+    def get(self, key: str) -> bytes:
+        """Raises AttachmentUnavailable when it cannot be read (missing, or S3 failed)."""
+        ...
+
+    def delete(self, keys: list[str]) -> None:
+        """Best effort: what is left the bucket's lifecycle rule expires."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class PackClaim:
     """A dispatcher's hold on one queue message (a pack of up to ten queued messages)."""

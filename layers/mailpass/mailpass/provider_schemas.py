@@ -40,6 +40,8 @@ class ProviderFields(BaseModel):
     daily_limit: Limit | None = None
     track_opens: bool | None = None
     track_clicks: bool | None = None
+    # SMTP kinds: the largest raw message the server takes (its SIZE); null: 40 MB, as SES.
+    max_message_bytes: Annotated[int, Field(ge=64 * 1024, le=40_000_000)] | None = None
 
 
 class ProviderCreate(ProviderFields):

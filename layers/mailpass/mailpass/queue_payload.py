@@ -1,8 +1,13 @@
 """The send queue's message body: one typed, versioned model, written and read only here.
 
 Version 2 (written today) is a pack: the account's fields once, then up to `queue_pack_size`
-queued messages. Version 1 (one message per SQS message) is still read, as a pack of one, so a
-queue holding older bodies drains after an upgrade. A body that does not parse is poison: it is
+queued messages. Version 3 is version 2 with attachments: each message names its files by a
+reference to an object in the attachment bucket (content hash), never their bytes, and the pack
+lists the objects only it uses (deleted once its messages are final). Plain packs are still
+written as version 2, so a dispatcher that predates files reads them; a version 3 pack is one
+it refuses (poison) rather than send without its files. Version 1 (one message per SQS
+message) is still read, as a pack of one, so a queue holding older bodies drains after an
+upgrade. A body that does not parse is poison: it is
 never sent, and `Poison` carries whatever ids could be read from it so their messages get a
 final state instead of waiting forever."""
 
@@ -15,9 +20,23 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 PAYLOAD_VERSION = 2
-READABLE_VERSIONS = (1, 2)
+WITH_ATTACHMENTS_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
 
 _Id = Annotated[str, Field(min_length=1)]
+
+
+class QueuedAttachment(BaseModel):
+    """A file of a queued message: its part's headers and where its bytes are (S3 `key`)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    filename: str
+    content_type: str
+    content_id: str | None = None
+    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    size: Annotated[int, Field(ge=0)]
+    key: _Id
 
 
 class QueuedFields(BaseModel):
@@ -39,6 +58,7 @@ class QueuedFields(BaseModel):
     metadata: dict[str, Any] = Field(default_factory=dict)
     track_opens: bool | None = None
     track_clicks: bool | None = None
+    attachments: tuple[QueuedAttachment, ...] = ()
 
 
 class QueuedEntry(BaseModel):
@@ -60,6 +80,12 @@ class QueuePayload(BaseModel):
     test: bool = False
     tracking_base: str | None = None  # where /send-batch was called: the tracking links' base
     messages: Annotated[list[QueuedEntry], Field(min_length=1)]
+    # Attachment objects only this pack refers to: deleted once all its messages are final.
+    delete_after: tuple[str, ...] = ()
+
+    @property
+    def has_attachments(self) -> bool:
+        return any(e.message.attachments for e in self.messages)
 
     @property
     def message_ids(self) -> list[str]:
@@ -71,9 +97,12 @@ class QueuePayload(BaseModel):
         return self.model_copy(update={"messages": kept})
 
     def dump(self) -> str:
-        """As version 2, whatever version it was read from (same pack id, same PACK item)."""
+        """As version 2 (3 with attachments), whatever version it was read from (same pack id,
+        same PACK item)."""
         data = self.model_dump(mode="json", by_alias=True, exclude_none=True)
-        data["v"] = PAYLOAD_VERSION
+        data["v"] = WITH_ATTACHMENTS_VERSION if self.has_attachments else PAYLOAD_VERSION
+        if not data["delete_after"]:
+            del data["delete_after"]
         for entry in data["messages"]:
             entry["message"] = {k: v for k, v in entry["message"].items() if v not in ((), [], {})}
         return json.dumps(data, ensure_ascii=False)
@@ -156,12 +185,17 @@ def entry_json(message_id: str, queue_id: int | None, fields_json: str) -> str:
 
 
 def pack_head(
-    *, account_id: str, provider_id: str | None, test: bool, tracking_base: str | None
+    *,
+    account_id: str,
+    provider_id: str | None,
+    test: bool,
+    tracking_base: str | None,
+    attachments: bool = False,
 ) -> str:
     """The pack's own fields, as an unclosed JSON object."""
     return json.dumps(
         {
-            "v": PAYLOAD_VERSION,
+            "v": WITH_ATTACHMENTS_VERSION if attachments else PAYLOAD_VERSION,
             "account_id": account_id,
             "provider_id": provider_id,
             "test": test,
@@ -170,5 +204,16 @@ def pack_head(
     )[:-1]
 
 
-def pack_body(head: str, pack_id: str, entries: list[str]) -> str:
-    return f'{head},"pack_id":{json.dumps(pack_id)},"messages":[' + ",".join(entries) + "]}"
+def pack_body(
+    head: str, pack_id: str, entries: list[str], delete_after: tuple[str, ...] = ()
+) -> str:
+    extra = f',"delete_after":{json.dumps(list(delete_after))}' if delete_after else ""
+    return f'{head},"pack_id":{json.dumps(pack_id)}{extra},"messages":[' + ",".join(entries) + "]}"
+
+
+def with_attachments(fields_json: str, refs: list[QueuedAttachment]) -> str:
+    """A message's validated JSON (without its files' content) with its files' references."""
+    if not refs:
+        return fields_json
+    listed = ",".join(r.model_dump_json(exclude_none=True) for r in refs)
+    return fields_json[:-1] + ',"attachments":[' + listed + "]}"

@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     # The dispatcher stops taking new messages when less than this is left of its invocation.
     drain_margin_ms: int = 20_000
     max_queued_message_bytes: int = 250 * 1024
+    # The S3 bucket batch attachments wait in for the dispatcher (none: batches take no files).
+    attachment_bucket: str | None = None
     # Messages per SQS message (see service/batch.py); 1 turns packing off. The pack is the unit
     # of dispatch bookkeeping (two writes a pack) and, so, the most a crash can leave with an
     # unknown outcome. 25: one BatchWriteItem records a whole pack.

@@ -36,6 +36,9 @@ class Provider(BaseModel):
     daily_limit: int | None
     track_opens: bool
     track_clicks: bool
+    max_message_bytes: int | None = Field(
+        default=None, description="SMTP kinds: the largest raw message taken; null: 40 MB"
+    )
     created_at: str | None
     updated_at: str | None
     is_default: bool

@@ -14,11 +14,12 @@ from pydantic import ValidationError
 
 from mailpass.errors import MailPassError, NoSmtpProvider, NotFound, SenderNotVerified
 from mailpass.ids import new_id, new_message_id
-from mailpass.models import MessageRecord, MessageStatus, Principal, utcnow
-from mailpass.ports import EnqueueStore, Outcome, Queue
-from mailpass.queue_payload import entry_json, pack_body, pack_head
+from mailpass.models import MessageRecord, MessageStatus, Principal, Provider, utcnow
+from mailpass.ports import AttachmentStore, EnqueueStore, Outcome, Queue
+from mailpass.queue_payload import entry_json, pack_body, pack_head, with_attachments
 from mailpass.schemas import BatchRequest, MessageFields
 from mailpass.senders import SenderPolicy
+from mailpass.service.attachments import Staged, encoded_size
 from mailpass.service.delivery import sender_refused
 from mailpass.settings import Settings
 
@@ -50,12 +51,15 @@ class BatchService:
         store: EnqueueStore,
         queue: Queue,
         settings: Settings,
+        *,
         templates: TemplateService | None = None,
+        attachments: AttachmentStore | None = None,
     ) -> None:
         self._store = store
         self._queue = queue
         self._settings = settings
         self._templates = templates
+        self._attachments = attachments
 
     def enqueue(
         self, principal: Principal, request: BatchRequest, tracking_base: str | None = None
@@ -74,6 +78,8 @@ class BatchService:
         }
         items: list[dict[str, Any]] = []
         valid: list[tuple[int, MessageFields, str]] = []
+        staged = Staged(principal.account_id, new_id("batch"))
+        keys: dict[int, set[str]] = {}  # message index -> the attachment objects it names
         for index, raw in enumerate(request.messages):
             to = raw.get("to") if isinstance(raw.get("to"), str) else None
             items.append({"to": to, "status": "failed"})
@@ -112,7 +118,12 @@ class BatchService:
             if refused is not None:
                 items[index]["error"] = _error(SenderNotVerified.code, refused)
                 continue
-            body = fields.model_dump_json(exclude_none=True)
+            # Files travel as references to S3 objects; the queue body never holds their bytes.
+            body = fields.model_dump_json(exclude_none=True, exclude={"attachments"})
+            too_big = self._refuse_files(fields, len(body), provider)
+            if too_big is not None:
+                items[index]["error"] = too_big
+                continue
             if len(body.encode()) > self._settings.max_queued_message_bytes:
                 items[index]["error"] = _error(
                     "PAYLOAD_TOO_LARGE",
@@ -120,11 +131,24 @@ class BatchService:
                     " bytes; send larger ones with /send",
                 )
                 continue
+            if fields.attachments:
+                refs = staged.add(fields.attachments)
+                body = with_attachments(body, refs)
+                keys[index] = {r.key for r in refs}
             valid.append((index, fields, body))
 
+        if staged.objects and valid:
+            assert self._attachments is not None  # _refuse_files let no file through without it
+            staged.store(self._attachments)  # before anything is stored or queued: all or none
         if valid:
             self._store_and_queue(
-                principal, provider.provider_id, provider.kind.value, valid, items, tracking_base
+                principal,
+                provider.provider_id,
+                provider.kind.value,
+                valid,
+                items,
+                tracking_base,
+                keys,
             )
         queued = sum(1 for i in items if i["status"] == "queued")
         return {
@@ -142,6 +166,7 @@ class BatchService:
         valid: list[tuple[int, MessageFields, str]],
         items: list[dict[str, Any]],
         tracking_base: str | None = None,
+        keys: dict[int, set[str]] | None = None,
     ) -> None:
         # One atomic counter step reserves the whole batch's block of queue ids.
         first = self._store.allocate_queue_ids(len(valid))
@@ -182,9 +207,12 @@ class BatchService:
             provider_id=provider_id,
             test=principal.test,
             tracking_base=tracking_base,
+            attachments=bool(keys),
         )
         packs = self._pack(
-            head, [(i, e) for i, e in entries.items() if records[i].message_id not in unstored]
+            head,
+            [(i, e) for i, e in entries.items() if records[i].message_id not in unstored],
+            keys or {},
         )
         not_sent = self._queue.send_batch({str(n): body for n, (body, _) in enumerate(packs)})
         not_queued = {i: why for n, why in not_sent.items() for i in packs[int(n)][1]}
@@ -215,15 +243,40 @@ class BatchService:
                     "message_id": record.message_id,
                 }
 
-    def _pack(self, head: str, entries: list[tuple[int, str]]) -> list[tuple[str, list[int]]]:
-        """Pack entries in order into SQS bodies (queue_payload.py's version 2)."""
-        packs: list[tuple[str, list[int]]] = []
+    def _refuse_files(
+        self, fields: MessageFields, body_bytes: int, provider: Provider
+    ) -> dict[str, Any] | None:
+        """The item error for a message whose files cannot go: no bucket, or too large for the
+        provider (estimated as composed: base64 and part headers on top of the body)."""
+        if not fields.attachments:
+            return None
+        if self._attachments is None:
+            return _error(
+                "VALIDATION_ERROR",
+                "Attachments in batches need the attachment bucket; send this one with /send",
+            )
+        size = body_bytes + sum(encoded_size(len(a.data)) for a in fields.attachments)
+        if size > provider.message_size_limit:
+            return _error(
+                "PAYLOAD_TOO_LARGE",
+                f"The message would be about {size} bytes; {provider.name}"
+                f" ({provider.provider_id}) takes at most {provider.message_size_limit}",
+            )
+        return None
+
+    def _pack(
+        self, head: str, entries: list[tuple[int, str]], keys: dict[int, set[str]]
+    ) -> list[tuple[str, list[int]]]:
+        """Pack entries in order into SQS bodies (queue_payload.py's version 2, or 3 with
+        files). An attachment object only one pack names is that pack's to delete once its
+        messages are final; one that several packs share is left to the bucket's lifecycle
+        rule, since no pack knows when the others are done."""
+        groups: list[list[tuple[int, str]]] = []
         members: list[tuple[int, str]] = []
         size = 0
 
         def close() -> None:
-            body = pack_body(head, new_id("pack"), [e for _, e in members])
-            packs.append((body, [i for i, _ in members]))
+            groups.append(members)
 
         for index, entry in entries:
             n = len(entry.encode())
@@ -236,4 +289,13 @@ class BatchService:
             size += n + 1
         if members:
             close()
+        users: dict[str, int] = {}
+        for group in groups:
+            for key in {k for i, _ in group for k in keys.get(i, ())}:
+                users[key] = users.get(key, 0) + 1
+        packs: list[tuple[str, list[int]]] = []
+        for group in groups:
+            own = sorted({k for i, _ in group for k in keys.get(i, ()) if users[k] == 1})
+            body = pack_body(head, new_id("pack"), [e for _, e in group], tuple(own))
+            packs.append((body, [i for i, _ in group]))
         return packs

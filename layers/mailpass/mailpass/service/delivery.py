@@ -33,7 +33,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
 from mailpass.errors import ProviderError
-from mailpass.mime import Composition, OutgoingMessage, build_message
+from mailpass.mime import Attachment, Composition, OutgoingMessage, build_message
 from mailpass.models import Provider, utcnow
 from mailpass.observability import logger
 from mailpass.ports import SenderFactory
@@ -66,6 +66,7 @@ class Accepted:
     tracking_base: str | None = None  # the URL the request came in on, for tracking links
     test: bool = False
     date: datetime | None = None  # the Date header; now when not given
+    attachments: tuple[Attachment, ...] = ()
 
 
 class Status(StrEnum):
@@ -82,6 +83,7 @@ class Step(StrEnum):
     SENDER = "check sender"
     SUPPRESSION = "suppression"
     PICK = "pick provider"
+    SIZE = "size"  # the composed message is larger than the provider takes
     HAND_OFF = "hand off"
 
 
@@ -137,6 +139,13 @@ def sender_refused(from_email: str, chain: list[Provider], policy: SenderPolicy)
     if usable or not passed:
         return None
     return policy.refusal(passed[0], from_email)
+
+
+def too_large(raw: bytes, provider: Provider) -> str:
+    return (
+        f"the message is {len(raw)} bytes; {provider.name} ({provider.provider_id}) takes at"
+        f" most {provider.message_size_limit}"
+    )
 
 
 class _Chain:
@@ -225,6 +234,11 @@ class Delivery:
         if provider is None:
             return walk.unsent()
         raw = self.compose(msg, provider)
+        if len(raw) > provider.message_size_limit:  # final: no provider sends it smaller
+            quota.unused(provider)
+            return Result(
+                Status.FAILED, Step.SIZE, provider=provider, error=too_large(raw, provider)
+            )
         if before_hand_off is not None:
             before_hand_off(provider, raw)
         if msg.test:
@@ -292,6 +306,7 @@ class Delivery:
                 date=msg.date or utcnow(),
                 html=html,
                 text=text,
+                attachments=msg.attachments,
             )
         )
 

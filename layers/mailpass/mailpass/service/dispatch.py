@@ -39,10 +39,12 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from mailpass.errors import AttachmentUnavailable
 from mailpass.models import MessageStatus, Provider, utcnow
 from mailpass.observability import logger
 from mailpass.ports import (
     AccountConfig,
+    AttachmentStore,
     DispatchStore,
     Outcome,
     PackClaim,
@@ -53,6 +55,7 @@ from mailpass.ports import (
 )
 from mailpass.queue_payload import Poison, QueuedFields, QueuePayload, parse
 from mailpass.senders import SenderPolicy
+from mailpass.service.attachments import FileCache, files_of
 from mailpass.service.delivery import Accepted, Delivery, Result, Status
 from mailpass.service.limits import Limits
 from mailpass.service.quota import PackQuota
@@ -170,8 +173,11 @@ class DispatchService:
         receive_wait_seconds: int | None = None,
         limits: Limits | None = None,
         tracking: TrackingService | None = None,
+        attachments: AttachmentStore | None = None,
     ) -> None:
         self._store = store
+        self._attachments = attachments
+        self._files = FileCache(attachments)  # a new one per drain
         self._limits = limits or Limits(store)
         self._delivery = Delivery(senders, tracking)
         self._queue = queue
@@ -189,6 +195,7 @@ class DispatchService:
 
     def drain(self, remaining_ms: Callable[[], int]) -> DrainReport:
         report = DrainReport()
+        self._files = FileCache(self._attachments)
         accounts: dict[str, AccountConfig | None] = {}
         margin = self._settings.drain_margin_ms
         ahead: Future[_Fetched] | None = None
@@ -435,6 +442,13 @@ class DispatchService:
         remaining_ms: Callable[[], int],
         previous: Future[None] | None,
     ) -> tuple[_Done, Future[None] | None]:
+        try:  # read before the pack is marked sending: a failed read risks no duplicate
+            fetched = self._files.fetch(pack.payload) if pack.payload.has_attachments else {}
+        except AttachmentUnavailable as exc:
+            logger.warning("attachments unavailable", extra={"pack_id": pack.pack_id, "why": exc})
+            self._store.release_pack(pack.claim)
+            wait = self._backoff(pack.msg.receive_count)
+            return _Done(delay=wait, retried=len(pack.members)), None
         lease = self._clock() + self._settings.lease_seconds  # the hand-off gets a full lease
         claims = self._store.begin_pack(pack.claim, lease_until=lease)
         if not claims:
@@ -462,7 +476,12 @@ class DispatchService:
                 continue
             quota.want = len(todo) - index  # enough for the rest of the pack
             result = self._delivery.deliver(
-                _accepted(pack, mid, fields), chain, blocked, quota, down=down, senders=pack.senders
+                _accepted(pack, mid, fields, fetched),
+                chain,
+                blocked,
+                quota,
+                down=down,
+                senders=pack.senders,
             )
             if result.limited_for is not None:  # the soonest any provider has room again
                 limited = (
@@ -487,7 +506,8 @@ class DispatchService:
         quota.give_back_unused()
         self._faults.at("before_record", pack.pack_id)
         release = delay is not None and len(outcomes) < len(todo)
-        recording = self._writer().submit(self._record, pack, outcomes, release)
+        final = len(outcomes) == len(todo)  # then the pack's own attachment objects can go
+        recording = self._writer().submit(self._record, pack, outcomes, release, final)
         # Waiting only for a send limit must not use up the pack's deliveries toward the DLQ.
         requeue = (
             release
@@ -497,9 +517,13 @@ class DispatchService:
         )
         return _Done(outcomes, delay=delay, retried=retried, requeue=requeue), recording
 
-    def _record(self, pack: _Pack, outcomes: list[Outcome], release: bool) -> None:
+    def _record(
+        self, pack: _Pack, outcomes: list[Outcome], release: bool, final: bool = False
+    ) -> None:
         if outcomes:
             self._store.record_outcomes(outcomes)
+        if final and pack.payload.delete_after and self._attachments is not None:
+            self._attachments.delete(list(pack.payload.delete_after))
         if release:  # some are left: claimable again once the queue message comes back
             self._store.release_pack(pack.claim)
 
@@ -532,7 +556,7 @@ def fail_unfinished(
     return len(outcomes)
 
 
-def _accepted(pack: _Pack, message_id: str, f: QueuedFields) -> Accepted:
+def _accepted(pack: _Pack, message_id: str, f: QueuedFields, fetched: dict[str, bytes]) -> Accepted:
     return Accepted(
         account_id=pack.account_id,
         message_id=message_id,
@@ -549,6 +573,7 @@ def _accepted(pack: _Pack, message_id: str, f: QueuedFields) -> Accepted:
         track_clicks=f.track_clicks,
         tracking_base=pack.payload.tracking_base,
         test=pack.test,
+        attachments=files_of(f, fetched),
     )
 
 

@@ -19,7 +19,7 @@ from mailpass.provider_schemas import ProviderCreate, ProviderUpdate
 from mailpass.senders import SenderPolicy
 from mailpass.settings import Settings
 
-SMTP_FIELDS = {"host", "port", "security", "username", "password"}
+SMTP_FIELDS = {"host", "port", "security", "username", "password", "max_message_bytes"}
 SES_FIELDS = {"region", "configuration_set"}
 
 
@@ -227,7 +227,12 @@ class ProviderService:
             raise ValidationFailed("nothing to change")
         fields = {k: getattr(request, k) for k in given}
         for key, value in list(fields.items()):
-            if value is None and key not in ("hourly_limit", "daily_limit", "from_name"):
+            if value is None and key not in (
+                "hourly_limit",
+                "daily_limit",
+                "from_name",
+                "max_message_bytes",
+            ):
                 raise ValidationFailed(f"{key} cannot be cleared")
         provider, password = self._build(current, fields, creating=False)
         if "from_email" in given:

@@ -9,12 +9,14 @@ from typing import TYPE_CHECKING
 from mailpass.errors import (
     NoSmtpProvider,
     NotFound,
+    PayloadTooLarge,
     SenderNotVerified,
     SendFailed,
     SendLimitExceeded,
     ValidationFailed,
 )
 from mailpass.ids import new_message_id
+from mailpass.mime import Attachment
 from mailpass.models import MessageRecord, MessageStatus, Principal, Provider, utcnow
 from mailpass.observability import metrics
 from mailpass.ports import Reservation, SenderFactory, SendStore
@@ -130,6 +132,10 @@ class SendService:
             tracking_base=tracking_base,
             test=principal.test,
             date=now,
+            attachments=tuple(
+                Attachment(a.filename, a.media_type(), a.data, a.content_id)
+                for a in request.attachments
+            ),
         )
         stored: list[str] = []
 
@@ -146,6 +152,8 @@ class SendService:
             raise _over_limit(quota.refused)
         if result.step is Step.SENDER:  # refused as a request, like a missing provider: no record
             raise SenderNotVerified(result.error)
+        if result.step is Step.SIZE:  # refused before anything was stored or sent
+            raise PayloadTooLarge(f"Too large to send: {result.error}")
         if not stored:  # suppressed: stored as failed, the provider never contacted
             store(first, self._delivery.compose(msg, first))
         at = utcnow()

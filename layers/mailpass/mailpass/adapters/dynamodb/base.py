@@ -87,6 +87,7 @@ def provider_from(d: dict[str, Any]) -> Provider:
         daily_limit=d.get("daily_limit"),
         track_opens=bool(d.get("track_opens", True)),
         track_clicks=bool(d.get("track_clicks", True)),
+        max_message_bytes=d.get("max_message_bytes"),
         created_at=dt(d.get("created_at")) or utcnow(),
         updated_at=dt(d.get("updated_at")),
     )

@@ -38,6 +38,7 @@ def _provider_values(provider: Provider) -> dict[str, Any]:
         "daily_limit": provider.daily_limit,
         "track_opens": provider.track_opens,
         "track_clicks": provider.track_clicks,
+        "max_message_bytes": provider.max_message_bytes,
         "created_at": provider.created_at,
         "updated_at": provider.updated_at,
     }

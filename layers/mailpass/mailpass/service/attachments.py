@@ -1,0 +1,109 @@
+"""Batch attachments: stored once per batch in the attachment bucket (by content hash), named
+in the queue payload, read back once per drain by the dispatcher.
+
+/send never comes here: its files go straight from the request into the message."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+
+from mailpass.errors import AttachmentUnavailable
+from mailpass.mime import Attachment
+from mailpass.ports import AttachmentStore
+from mailpass.queue_payload import QueuedAttachment, QueuedFields, QueuePayload
+from mailpass.schemas import AttachmentFields
+
+# base64 grows a file by 4/3, and its CRLF every 76 characters by 78/76; each part's headers
+# and boundary come on top.
+_PART_OVERHEAD = 600
+
+
+def encoded_size(size: int) -> int:
+    """The bytes a file of `size` takes in the message (base64, 76-character lines)."""
+    return (size + 2) // 3 * 4 * 78 // 76 + _PART_OVERHEAD
+
+
+@dataclass
+class Staged:
+    """A batch's distinct files, by key: each stored once however many messages carry it."""
+
+    account_id: str
+    batch_id: str
+    objects: dict[str, bytes] = field(default_factory=dict)
+
+    def add(self, files: list[AttachmentFields]) -> list[QueuedAttachment]:
+        refs = []
+        for f in files:
+            data = f.data
+            digest = hashlib.sha256(data).hexdigest()
+            key = f"{self.account_id}/{self.batch_id}/{digest}"
+            self.objects.setdefault(key, data)
+            refs.append(
+                QueuedAttachment(
+                    filename=f.filename,
+                    content_type=f.media_type(),
+                    content_id=f.content_id,
+                    sha256=digest,
+                    size=len(data),
+                    key=key,
+                )
+            )
+        return refs
+
+    def store(self, into: AttachmentStore) -> None:
+        for key, data in self.objects.items():
+            into.put(key, data)
+
+
+class FileCache:
+    """One drain's reads: each object fetched once (concurrent lanes wait for the one read in
+    flight), kept while the drain runs unless the cache grows past `max_bytes`."""
+
+    def __init__(self, store: AttachmentStore | None, max_bytes: int = 256 * 1024 * 1024) -> None:
+        self._store = store
+        self._max = max_bytes
+        self._lock = threading.Lock()
+        self._held: dict[str, Future[bytes]] = {}
+        self._bytes = 0
+        self.reads = 0
+
+    def fetch(self, payload: QueuePayload) -> dict[str, bytes]:
+        """Every object the pack's messages name; raises AttachmentUnavailable."""
+        keys = {a.key for e in payload.messages for a in e.message.attachments}
+        return {key: self._get(key) for key in sorted(keys)}
+
+    def _get(self, key: str) -> bytes:
+        if self._store is None:
+            raise AttachmentUnavailable("no attachment bucket is configured")
+        with self._lock:
+            held = self._held.get(key)
+            mine = held is None
+            if held is None:
+                if self._bytes > self._max:  # keep the memory bounded: start over
+                    self._held = {k: f for k, f in self._held.items() if not f.done()}
+                    self._bytes = 0
+                held = self._held[key] = Future()
+        if not mine:
+            return held.result()
+        try:
+            data = self._store.get(key)
+        except BaseException as exc:
+            with self._lock:
+                self._held.pop(key, None)  # the next pack tries again
+            held.set_exception(exc)
+            raise
+        with self._lock:
+            self._bytes += len(data)
+            self.reads += 1
+        held.set_result(data)
+        return data
+
+
+def files_of(fields: QueuedFields, fetched: dict[str, bytes]) -> tuple[Attachment, ...]:
+    return tuple(
+        Attachment(a.filename, a.content_type, fetched[a.key], a.content_id)
+        for a in fields.attachments
+    )
