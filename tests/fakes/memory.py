@@ -16,7 +16,7 @@ from mailpass.models import (
     Provider,
     Webhook,
 )
-from mailpass.ports import AccountConfig, Outcome
+from mailpass.ports import AccountConfig, Outcome, ScheduledEntry
 
 
 @dataclass
@@ -41,6 +41,9 @@ class Memory:
     packs: dict[str, Pack] = field(default_factory=dict)
     quota: dict[tuple[str, str], int] = field(default_factory=dict)
     queue_id: int = 0
+    # bucket (yyyymmddHHMM) -> "<account>#<message id>" -> entry; and the tick's cursor
+    schedules: dict[str, dict[str, ScheduledEntry]] = field(default_factory=dict)
+    schedule_cursor: str | None = None
     domains: dict[str, dict[str, Domain]] = field(default_factory=dict)  # account -> id -> domain
     domain_holders: dict[str, set[str]] = field(default_factory=dict)  # name -> accounts
     domain_owners: dict[str, str] = field(default_factory=dict)  # name -> verified account

@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from mailpass.service.feedback import FeedbackService
     from mailpass.service.operations import QueueOperations
     from mailpass.service.providers import ProviderService
+    from mailpass.service.schedule import Scheduler
     from mailpass.service.tracking import TrackingService
     from mailpass.service.webhooks import WebhookService
 
@@ -135,7 +136,14 @@ class Container:
     def batch(self) -> BatchService:
         from mailpass.service.batch import BatchService
 
-        return BatchService(self.store, self.queue, self.settings)
+        return BatchService(self.store, self.queue, self.settings, self.scheduler)
+
+    @cached_property
+    def scheduler(self) -> Scheduler:
+        from mailpass.service.schedule import Scheduler
+
+        # The queue on first use: a /send that does not schedule never needs it.
+        return Scheduler(self.store, lambda: self.queue)
 
     @cached_property
     def dispatcher(self) -> DispatchService:
@@ -168,7 +176,14 @@ class Container:
 
     @cached_property
     def sending(self) -> SendService:
-        return SendService(self.store, self.senders, self.settings, self.limits, self.tracking)
+        return SendService(
+            self.store,
+            self.senders,
+            self.settings,
+            self.limits,
+            self.tracking,
+            scheduler=self.scheduler,
+        )
 
     @cached_property
     def feedback(self) -> FeedbackService:

@@ -59,6 +59,9 @@ class QueuePayload(BaseModel):
     provider_id: str | None = None
     test: bool = False
     tracking_base: str | None = None  # where /send-batch was called: the tracking links' base
+    # A scheduled message's pack (of one): the dispatcher takes the message conditionally
+    # (scheduled -> queued) before its hand-off, so a cancel that came first wins.
+    scheduled: bool = False
     messages: Annotated[list[QueuedEntry], Field(min_length=1)]
 
     @property
@@ -156,18 +159,24 @@ def entry_json(message_id: str, queue_id: int | None, fields_json: str) -> str:
 
 
 def pack_head(
-    *, account_id: str, provider_id: str | None, test: bool, tracking_base: str | None
+    *,
+    account_id: str,
+    provider_id: str | None,
+    test: bool,
+    tracking_base: str | None,
+    scheduled: bool = False,
 ) -> str:
     """The pack's own fields, as an unclosed JSON object."""
-    return json.dumps(
-        {
-            "v": PAYLOAD_VERSION,
-            "account_id": account_id,
-            "provider_id": provider_id,
-            "test": test,
-            "tracking_base": tracking_base,
-        }
-    )[:-1]
+    head: dict[str, Any] = {
+        "v": PAYLOAD_VERSION,
+        "account_id": account_id,
+        "provider_id": provider_id,
+        "test": test,
+        "tracking_base": tracking_base,
+    }
+    if scheduled:
+        head["scheduled"] = True
+    return json.dumps(head)[:-1]
 
 
 def pack_body(head: str, pack_id: str, entries: list[str]) -> str:

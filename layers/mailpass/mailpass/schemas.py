@@ -5,9 +5,18 @@ from __future__ import annotations
 import json
 import math
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 # SES accepts at most 50 recipients per message (to + cc + bcc); we hold every provider to it.
@@ -99,6 +108,28 @@ def check_metadata(value: dict[str, Any]) -> dict[str, Any]:
     return value
 
 
+# How far ahead a message may be scheduled (scheduled_at).
+MAX_SCHEDULE_AHEAD = timedelta(days=30)
+
+
+def _rfc3339_text(value: Any) -> Any:
+    # A number would pass as a Unix time; the contract takes RFC 3339 text only.
+    if not isinstance(value, str | datetime):
+        raise ValueError("must be an RFC 3339 date-time with an offset, e.g. 2026-01-30T12:00:00Z")
+    return value
+
+
+def _within_schedule_window(value: datetime) -> datetime:
+    if value - datetime.now(UTC) > MAX_SCHEDULE_AHEAD:
+        raise ValueError(f"may be at most {MAX_SCHEDULE_AHEAD.days} days ahead")
+    return value.astimezone(UTC)
+
+
+# Naive times are refused (AwareDatetime): a time without an offset has no single meaning.
+ScheduledAt = Annotated[
+    AwareDatetime, BeforeValidator(_rfc3339_text), AfterValidator(_within_schedule_window)
+]
+
 EmailAddress = Annotated[str, Field(min_length=3, max_length=320), AfterValidator(clean_address)]
 HeaderText = Annotated[str, AfterValidator(clean_header_text)]
 Tag = Annotated[
@@ -127,6 +158,9 @@ class MessageFields(StrictModel):
     # Open/click tracking for this message; None: as the provider is set (on by default).
     track_opens: bool | None = None
     track_clicks: bool | None = None
+    # Send at this time instead of now (RFC 3339 with an offset, at most 30 days ahead); a
+    # time in the past or within a few seconds sends now.
+    scheduled_at: ScheduledAt | None = None
 
     @model_validator(mode="after")
     def _body_and_recipients(self) -> MessageFields:

@@ -86,12 +86,22 @@ class DrainReport:
     failed: int = 0
     retried: int = 0
     settled: int = 0
+    canceled: int = 0  # scheduled messages whose cancel came before their hand-off
     poison: int = 0  # queue messages that could not be read (left for the dead-letter queue)
     batches: int = 0
     stopped_for_time: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+    def count(self, outcomes: list[Outcome]) -> None:
+        for outcome in outcomes:
+            if outcome.status == MessageStatus.SENT.value:
+                self.sent += 1
+            elif outcome.status == MessageStatus.CANCELED.value:
+                self.canceled += 1
+            else:
+                self.failed += 1
 
 
 @dataclass
@@ -305,11 +315,7 @@ class DispatchService:
         delays: dict[str, int] = {}
         requeue: dict[str, str] = {}  # receipt -> body
         for pack, result in results:
-            for outcome in result.outcomes:
-                if outcome.status == MessageStatus.SENT.value:
-                    report.sent += 1
-                else:
-                    report.failed += 1
+            report.count(result.outcomes)
             report.retried += result.retried
             if result.leave:
                 continue
@@ -456,6 +462,13 @@ class DispatchService:
             self._faults.at("in_handoff", mid)
             if remaining_ms() < self._settings.drain_margin_ms or self._clock() > last_start:
                 delay = max(delay or 0, 0)  # out of time: left for the next delivery
+                continue
+            if pack.payload.scheduled and not self._store.release_scheduled(
+                pack.account_id, mid, at=utcnow()
+            ):
+                # Canceled first (or gone): never sent. Its RESULT says so, so a redelivered
+                # or interrupted pack does not count it as open.
+                outcomes.append(Outcome(pack.account_id, mid, "canceled", utcnow()))
                 continue
             quota.want = len(todo) - index  # enough for the rest of the pack
             result = self._delivery.deliver(

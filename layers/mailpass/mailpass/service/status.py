@@ -29,6 +29,7 @@ def message_view(m: MessageRecord) -> dict[str, Any]:
         "provider_message_id": m.provider_message_id,
         "test": m.test,
         "queue_id": m.queue_id,
+        "scheduled_at": iso(m.scheduled_at),
         "sent_at": iso(m.sent_at),
         "created_at": iso(m.created_at),
         "updated_at": iso(m.updated_at),

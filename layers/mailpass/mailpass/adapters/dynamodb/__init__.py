@@ -20,6 +20,8 @@ packs.py          PACK#<pack id>              PACK                a queue messag
                   MSG#<account>#<message id>  RESULT              a queued message's final state
 hits.py           HIT#<account>#<message id>  <kind>#<window>#<who> hits of one client (TTL)
 quotas.py         QUOTA#<provider id>         H#<hour> | D#<day>  send-limit counter
+schedules.py      SCHED#<yyyymmddHHMM>        <account>#<msg id>  a scheduled message's body
+                  SCHED#CURSOR                CURSOR              the last minute bucket moved
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from mailpass.adapters.dynamodb.messages import DynamoMessages
 from mailpass.adapters.dynamodb.packs import DynamoPacks
 from mailpass.adapters.dynamodb.providers import DynamoProviders
 from mailpass.adapters.dynamodb.quotas import DynamoQuotas
+from mailpass.adapters.dynamodb.schedules import DynamoSchedules
 from mailpass.adapters.dynamodb.suppressions import DynamoSuppressions
 from mailpass.adapters.dynamodb.webhooks import DynamoWebhooks
 
@@ -40,13 +43,21 @@ __all__ = [
     "DynamoPacks",
     "DynamoProviders",
     "DynamoQuotas",
+    "DynamoSchedules",
     "DynamoSuppressions",
     "DynamoWebhooks",
     "Table",
 ]
 
 
-class DynamoDelivery(ConfigReading, DynamoMessages, DynamoSuppressions, DynamoPacks, DynamoQuotas):
+class DynamoDelivery(
+    ConfigReading,
+    DynamoMessages,
+    DynamoSuppressions,
+    DynamoPacks,
+    DynamoQuotas,
+    DynamoSchedules,
+):
     """Wiring only, for the delivery services that take one `store` and use several ports of
     it (ports.SendStore, EnqueueStore, DispatchStore, FeedbackStore). Every method is its
     aggregate's own; this class adds none."""
