@@ -137,7 +137,7 @@ class BatchService:
         later: dict[int, datetime] = {}  # scheduled ahead: index -> when
         for offset, (index, fields, body) in enumerate(valid):
             message_id = new_message_id(self._settings.message_id_domain, now.timestamp())
-            if self._scheduler is not None and is_ahead(fields.scheduled_at, now):
+            if self._scheduler is not None and is_ahead(fields.scheduled_at, self._scheduler.now()):
                 assert fields.scheduled_at is not None
                 later[index] = fields.scheduled_at
             record = MessageRecord(
