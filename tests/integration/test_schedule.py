@@ -5,18 +5,27 @@ back from the SMTP catcher, and cancel winning and losing."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 import pytest
-from mailpass.models import iso, utcnow
+from mailpass.adapters.sqs import SqsQueue
+from mailpass.errors import NotCancelable
+from mailpass.mime import OutgoingMessage
+from mailpass.models import Principal, Provider, iso, utcnow
+from mailpass.ports import Sender, SenderFactory, SendReceipt
+from mailpass.schemas import SendRequest
+from mailpass.service.dispatch import DrainReport
+from mailpass.service.schedule import Scheduler
+from mailpass.service.send import SendService
 from mailpass_dev.seed import Seeded
 from mailpass_dev.servers import Caught, SmtpSink
 
 from tests.integration.conftest import EVENTS
-from tests.integration.test_batch import Countdown
+from tests.integration.test_batch import Countdown, Pipeline, pipeline  # noqa: F401
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.integration
@@ -170,3 +179,86 @@ def test_batch_messages_with_scheduled_at(
     )
     assert len(caught) == 1
     assert b"Subject: Later" in caught[0].path.read_bytes()
+
+
+class CancelInHandOff:
+    """Faults seam: cancels one message right after its pack's claim, before the dispatcher's
+    conditional status move (the cancel must win)."""
+
+    def __init__(self, scheduler: Scheduler, principal: Principal, message_id: str) -> None:
+        self.scheduler, self.principal, self.message_id = scheduler, principal, message_id
+        self.answers: list[str] = []
+
+    def at(self, step: str, message_id: str) -> None:
+        if step == "in_handoff" and message_id == self.message_id:
+            self.answers.append(cancel_answer(self.scheduler, self.principal, message_id))
+
+
+def cancel_answer(scheduler: Scheduler, principal: Principal, message_id: str) -> str:
+    try:
+        return str(scheduler.cancel(principal, message_id)["status"])
+    except NotCancelable:
+        return "409"
+
+
+class CancelWhileSending:
+    """Senders that cancel one message while the provider has it (the cancel must lose)."""
+
+    def __init__(self, real: SenderFactory, cancel: Callable[[], str], message_id: str) -> None:
+        self._real, self._cancel, self._message_id = real, cancel, message_id
+        self.answers: list[str] = []
+
+    def for_provider(self, provider: Provider) -> Sender:
+        inner, outer = self._real.for_provider(provider), self
+
+        class Wrapped:
+            def send(self, message: OutgoingMessage) -> SendReceipt:
+                if message.message_id == outer._message_id:
+                    outer.answers.append(outer._cancel())
+                return inner.send(message)
+
+        return Wrapped()
+
+
+def test_cancel_racing_the_dispatcher_on_dynamodb_local(
+    pipeline: Pipeline,  # noqa: F811 (the fixture, from test_batch)
+    account: Seeded,
+    sink: SmtpSink,
+) -> None:
+    services = pipeline.services
+    who = Principal(account.account_id, "key_test", frozenset({"mail"}), False)
+    scheduler = Scheduler(services.store, lambda: SqsQueue(lambda: pipeline.sqs, pipeline.url))
+    sending = SendService(
+        services.store, services.senders, services.settings, services.limits, scheduler=scheduler
+    )
+    at = utcnow() + timedelta(seconds=11)
+    ids = [
+        sending.send(
+            who,
+            SendRequest.model_validate(
+                {"to": f"r{n}@example.com", "subject": "Race", "text": "t", "scheduled_at": at}
+            ),
+        ).message_id
+        for n in range(2)
+    ]
+    early, late = ids
+    faults = CancelInHandOff(scheduler, who, early)
+    senders = CancelWhileSending(
+        services.senders, lambda: cancel_answer(scheduler, who, late), late
+    )
+    dispatcher = pipeline.dispatcher(faults=faults, senders=senders)
+    reports: list[DrainReport] = []
+
+    def both_taken() -> bool:
+        reports.append(dispatcher.drain(lambda: 60_000))
+        return sum(r.sent + r.canceled for r in reports) >= 2
+
+    wait_until(both_taken, "the dispatcher to take both scheduled messages", timeout=90)
+    assert (faults.answers, senders.answers) == (["canceled"], ["409"])
+    assert (sum(r.sent for r in reports), sum(r.canceled for r in reports)) == (1, 1)
+    assert sink.find(early) == []
+    assert len(sink.find(late)) == 1
+    for mid, final in ((early, "canceled"), (late, "sent")):
+        found = services.store.get_message(account.account_id, mid)
+        assert found is not None
+        assert found[0].status.value == final
