@@ -35,7 +35,8 @@ class Env:
     now: list[datetime] = field(default_factory=lambda: [datetime.now(UTC).replace(microsecond=0)])
 
     def __post_init__(self) -> None:
-        self.queue = InMemoryQueue(self.now[0].timestamp)
+        # Lambdas, not bound methods: the clock must read `now` as the test moves it.
+        self.queue = InMemoryQueue(lambda: self.now[0].timestamp())  # noqa: PLW0108
         self.scheduler = Scheduler(self.world.store, lambda: self.queue, lambda: self.now[0])
         self.sending = SendService(
             self.world.store,
@@ -50,7 +51,7 @@ class Env:
             self.queue,
             self.world.senders,
             self.world.settings,
-            clock=self.now[0].timestamp,
+            clock=lambda: self.now[0].timestamp(),  # noqa: PLW0108
             receive_wait_seconds=0,
         )
 

@@ -157,7 +157,10 @@ class BatchService:
                 provider_id=provider_id,
                 provider_kind=provider_kind,
                 created_at=now,
-                expires_at=expires,
+                # A scheduled one is kept the retention period past its time.
+                expires_at=expires + int((later[index] - now).total_seconds())
+                if index in later
+                else expires,
                 test=principal.test,
                 queue_id=first + offset,
             )

@@ -97,9 +97,11 @@ class Scheduler:
         last = schedule_bucket(now + HORIZON)
         cursor = self._store.schedule_cursor() or schedule_bucket(now - FIRST_LOOKBACK)
         bucket, moved, buckets = _next(cursor), 0, 0
+        # A long catch-up leaves the drain at least half the run; the next tick carries on.
+        stop_below = max(2000, time_left_ms() // 2) if time_left_ms is not None else 0
         while bucket <= last:
-            if time_left_ms is not None and time_left_ms() < 2000:
-                break  # the next tick carries on from the cursor
+            if time_left_ms is not None and time_left_ms() < stop_below:
+                break
             entries = self._store.scheduled_in(bucket)
             if entries:
                 failed = self._to_queue(entries, self._clock())
