@@ -285,3 +285,15 @@ def test_scheduled_at_must_be_rfc3339_with_an_offset_within_30_days(value: Any, 
     ok = (datetime.now(UTC) + timedelta(days=29)).astimezone(timezone(timedelta(hours=9)))
     parsed = SendRequest.model_validate({**body, "scheduled_at": ok.isoformat()})
     assert parsed.scheduled_at == ok
+
+
+def test_a_canceled_message_stays_canceled_whatever_a_later_sweep_records(env: Env) -> None:
+    from mailpass.ports import Outcome
+
+    mid = env.send(timedelta(hours=1))
+    env.scheduler.cancel(env.principal, mid)
+    # e.g. the dead-letter sweep failing what its pack names that has no final state yet
+    env.world.store.record_outcomes(
+        [Outcome(env.principal.account_id, mid, "failed", env.now[0], error_message="dlq")]
+    )
+    assert env.status(mid)["status"] == "canceled"

@@ -404,7 +404,8 @@ class Outcome:
         """The message as its final state says (a queued message's record is not rewritten
         per outcome); feedback that moved it on since (delivered, bounced) still wins."""
         status = MessageStatus(self.status)
-        if record.status not in FEEDBACK_STATUSES:
+        # Canceled is final too: nothing was sent, whatever a later sweep of its pack wrote.
+        if record.status not in FEEDBACK_STATUSES and record.status is not MessageStatus.CANCELED:
             record.status = status
             record.updated_at = self.at
             record.error_message = self.error_message

@@ -10,7 +10,9 @@ per pack rather than per message. Per received batch (up to 10 packs):
               in order, through the delivery pipeline that /send uses too (service/delivery.py:
               suppression, provider chain, MIME, hand-off, the outcome's words). A message
               every provider refused transiently is left for a retry of the pack, with backoff;
-              the pipeline's other outcomes are final.
+              the pipeline's other outcomes are final. A scheduled message's pack (of one,
+              service/schedule.py) first moves it scheduled -> queued, conditionally: a cancel
+              that came first wins, and it is recorded canceled, never sent.
   3. record   the pack's final states as RESULT items in one BatchWriteItem.
   4. delete   one DeleteMessageBatch for the finished packs; the others come back, after their
               backoff, for the messages without a final state.
