@@ -184,7 +184,11 @@ BATCH_EXAMPLE = {
                 "GetMessageStatus": {
                     "operationId": "getMessageStatus",
                     "parameters": {"message_id": "$response.body#/data/message_id"},
-                }
+                },
+                "CancelMessage": {
+                    "operationId": "cancelMessage",
+                    "parameters": {"message_id": "$response.body#/data/message_id"},
+                },
             },
         },
         **failures(
