@@ -20,6 +20,8 @@ from mailpass.ports import (
     PackStore,
     ProviderStore,
     QuotaStore,
+    ScheduledHandOff,
+    ScheduleStore,
     SuppressionStore,
     WebhookStore,
 )
@@ -31,6 +33,7 @@ from tests.fakes import (
     InMemoryPacks,
     InMemoryProviders,
     InMemoryQuotas,
+    InMemorySchedules,
     InMemorySuppressions,
     InMemoryWebhooks,
     Memory,
@@ -42,6 +45,10 @@ class Domains(DomainStore, DomainCounter, Protocol):
     """The sender domain store: its records and their feedback counters."""
 
 
+class Messages(MessageStore, ScheduledHandOff, Protocol):
+    """Messages, and the dispatcher's conditional take of a scheduled one."""
+
+
 @dataclass
 class Stores:
     """One backend's store classes, sharing one table (or one memory)."""
@@ -49,12 +56,13 @@ class Stores:
     accounts: AccountStore
     providers: ProviderStore
     webhooks: WebhookStore
-    messages: MessageStore
+    messages: Messages
     suppressions: SuppressionStore
     packs: PackStore
     quotas: QuotaStore
     hits: HitLog
     domains: Domains
+    schedules: ScheduleStore
 
 
 def _fakes() -> Stores:
@@ -69,6 +77,7 @@ def _fakes() -> Stores:
         InMemoryQuotas(m),
         InMemoryHits(m),
         InMemoryDomains(m),
+        InMemorySchedules(m),
     )
 
 
@@ -79,6 +88,7 @@ def _dynamodb(request: pytest.FixtureRequest) -> Stores:
         DynamoPacks,
         DynamoProviders,
         DynamoQuotas,
+        DynamoSchedules,
         DynamoSuppressions,
         DynamoWebhooks,
         Table,
@@ -99,6 +109,7 @@ def _dynamodb(request: pytest.FixtureRequest) -> Stores:
         DynamoQuotas(table),
         DynamoHits(table),
         DynamoDomains(table),
+        DynamoSchedules(table),
     )
 
 
@@ -140,6 +151,8 @@ def message(
         to_email="user@example.com",
         subject="Hi",
         created_at=NOW,
-        expires_at=int(NOW.timestamp()) + 86400,
+        # Far past NOW: DynamoDB Local's TTL deletes expired items (NOW is a fixed date, soon
+        # in the past), which made a message vanish mid-test.
+        expires_at=int(NOW.timestamp()) + 100 * 365 * 86400,
         **kw,
     )

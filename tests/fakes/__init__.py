@@ -15,6 +15,7 @@ from tests.fakes.messages import InMemoryMessages
 from tests.fakes.packs import InMemoryPacks
 from tests.fakes.providers import InMemoryProviders, InMemoryWebhooks
 from tests.fakes.quotas import InMemoryQuotas
+from tests.fakes.schedules import InMemorySchedules
 from tests.fakes.senders import FakeSenders, InMemorySecrets, NoProbe, RecordingSender
 from tests.fakes.suppressions import InMemorySuppressions
 
@@ -28,6 +29,7 @@ __all__ = [
     "InMemoryPacks",
     "InMemoryProviders",
     "InMemoryQuotas",
+    "InMemorySchedules",
     "InMemorySecrets",
     "InMemoryStore",
     "InMemorySuppressions",
@@ -47,6 +49,7 @@ class InMemoryStore(
     InMemorySuppressions,
     InMemoryPacks,
     InMemoryQuotas,
+    InMemorySchedules,
 ):
     """Every store fake on one memory, for unit tests that wire several services to one
     object; the records are reachable by name for the tests' assertions."""

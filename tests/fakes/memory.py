@@ -17,7 +17,7 @@ from mailpass.models import (
     Template,
     Webhook,
 )
-from mailpass.ports import AccountConfig, Outcome
+from mailpass.ports import AccountConfig, Outcome, ScheduledEntry
 
 
 @dataclass
@@ -42,6 +42,9 @@ class Memory:
     packs: dict[str, Pack] = field(default_factory=dict)
     quota: dict[tuple[str, str], int] = field(default_factory=dict)
     queue_id: int = 0
+    # bucket (yyyymmddHHMM) -> "<account>#<message id>" -> entry; and the tick's cursor
+    schedules: dict[str, dict[str, ScheduledEntry]] = field(default_factory=dict)
+    schedule_cursor: str | None = None
     domains: dict[str, dict[str, Domain]] = field(default_factory=dict)  # account -> id -> domain
     domain_holders: dict[str, set[str]] = field(default_factory=dict)  # name -> accounts
     domain_owners: dict[str, str] = field(default_factory=dict)  # name -> verified account

@@ -77,6 +77,23 @@ class InMemoryMessages(Shared):
             if reason:
                 m.error_message = reason[:2000]
 
+    def cancel_scheduled(self, account_id: str, message_id: str, *, at: datetime) -> bool:
+        m = self._moving(account_id, message_id, MessageStatus.CANCELED)
+        if m is None:
+            return False
+        m.status, m.updated_at = MessageStatus.CANCELED, at
+        return True
+
+    def release_scheduled(self, account_id: str, message_id: str, *, at: datetime) -> bool:
+        m = self.memory.messages.get((account_id, message_id))
+        if m is not None and m.status is MessageStatus.QUEUED:
+            return True  # moved by an earlier try of the same hand-off
+        m = self._moving(account_id, message_id, MessageStatus.QUEUED)
+        if m is None:
+            return False
+        m.status, m.updated_at = MessageStatus.QUEUED, at
+        return True
+
     def add_event(self, account_id: str, message_id: str, event: MessageEvent) -> None:
         self.memory.events.setdefault((account_id, message_id), []).append(event)
 

@@ -31,9 +31,14 @@ class InMemoryQueue:
     entries: dict[int, _Entry] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=itertools.count)
 
-    def send_batch(self, bodies: dict[str, str]) -> dict[str, str]:
-        for body in bodies.values():
-            self.entries[next(self._ids)] = _Entry(body)
+    def send_batch(
+        self, bodies: dict[str, str], delays: dict[str, int] | None = None
+    ) -> dict[str, str]:
+        now = self.clock()
+        for key, body in bodies.items():
+            delay = (delays or {}).get(key, 0)
+            assert 0 <= delay <= 900, "SQS takes DelaySeconds 0..900"
+            self.entries[next(self._ids)] = _Entry(body, visible_at=now + delay)
         return {}
 
     def receive(self, max_messages: int, wait_seconds: int, visibility: int) -> list[QueuedMessage]:

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from mailpass.service.limits import Limits
     from mailpass.service.operations import QueueOperations
     from mailpass.service.providers import ProviderService
+    from mailpass.service.schedule import Scheduler
     from mailpass.service.send import SendService
     from mailpass.service.status import StatusService
     from mailpass.service.templates import TemplateService
@@ -166,6 +167,7 @@ class Container:
             self.settings,
             templates=self.templates,
             attachments=self.attachments,
+            scheduler=self.scheduler,
         )
 
     @cached_property
@@ -184,6 +186,13 @@ class Container:
         from mailpass.adapters.s3 import S3Attachments
 
         return S3Attachments(lambda: aws.client("s3"), bucket)
+
+    @cached_property
+    def scheduler(self) -> Scheduler:
+        from mailpass.service.schedule import Scheduler
+
+        # The queue on first use: a /send that does not schedule never needs it.
+        return Scheduler(self.store, lambda: self.queue)
 
     @cached_property
     def dispatcher(self) -> DispatchService:
@@ -230,6 +239,7 @@ class Container:
             self.limits,
             self.tracking,
             templates=self.templates,
+            scheduler=self.scheduler,
         )
 
     @cached_property

@@ -95,6 +95,12 @@ class Conflict(MailPassError):
     default_message = "The resource already exists"
 
 
+class NotCancelable(MailPassError):
+    code = "NOT_CANCELABLE"
+    http_status = 409
+    default_message = "The message was already handed off or is final; it cannot be canceled"
+
+
 class IdempotencyConflict(MailPassError):
     code = "IDEMPOTENCY_CONFLICT"
     http_status = 409

@@ -17,6 +17,11 @@ def iso(dt: datetime | None) -> str | None:
     return None if dt is None else dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
+def schedule_bucket(at: datetime) -> str:
+    """The UTC minute a scheduled message is due in, as its store bucket (yyyymmddHHMM)."""
+    return at.astimezone(UTC).strftime("%Y%m%d%H%M")
+
+
 # SES message tags that carry a message's identity into SES's feedback events.
 ACCOUNT_TAG = "mailpass_account"
 MESSAGE_TAG = "mailpass_message"
@@ -28,6 +33,8 @@ class Permission(StrEnum):
 
 
 class MessageStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    CANCELED = "canceled"
     QUEUED = "queued"
     SENDING = "sending"
     SENT = "sent"
@@ -39,19 +46,25 @@ class MessageStatus(StrEnum):
 
 _S = MessageStatus
 # The message state machine: each status, and the statuses it may follow. A message is created
-# queued (/send-batch) or sending (/send); nothing moves back to either. The store refuses any
-# other step (the DynamoDB adapter builds its condition expressions from this table).
+# scheduled (scheduled_at ahead), queued (/send-batch) or sending (/send); nothing moves back to
+# any of them. The store refuses any other step (the DynamoDB adapter builds its condition
+# expressions from this table).
 FOLLOWS: dict[MessageStatus, frozenset[MessageStatus]] = {
-    _S.QUEUED: frozenset(),
+    _S.SCHEDULED: frozenset(),
+    # Only a message still waiting for its time can be canceled; canceled is final.
+    _S.CANCELED: frozenset({_S.SCHEDULED}),
+    # The dispatcher takes a scheduled message (conditionally) right before its hand-off.
+    _S.QUEUED: frozenset({_S.SCHEDULED}),
     _S.SENDING: frozenset(),
     _S.SENT: frozenset({_S.SENDING}),
     # The provider refused it, or SES rejected it after taking it (feedback).
-    _S.FAILED: frozenset({_S.QUEUED, _S.SENDING, _S.SENT}),
+    _S.FAILED: frozenset({_S.SCHEDULED, _S.QUEUED, _S.SENDING, _S.SENT}),
     # Only from before delivery: a late duplicate must not undo a bounce or complaint.
     _S.DELIVERED: frozenset({_S.QUEUED, _S.SENDING, _S.SENT}),
     # A bounce or complaint may come at any time, even after a delivery notice.
-    _S.BOUNCED: frozenset(_S),
-    _S.COMPLAINED: frozenset(_S),
+    # Never sent, never bounced: a canceled or still scheduled message has no feedback.
+    _S.BOUNCED: frozenset(_S) - {_S.SCHEDULED, _S.CANCELED},
+    _S.COMPLAINED: frozenset(_S) - {_S.SCHEDULED, _S.CANCELED},
 }
 # Set by SES's feedback, after the hand-off: such a status outranks the dispatcher's record.
 FEEDBACK_STATUSES = frozenset({_S.DELIVERED, _S.BOUNCED, _S.COMPLAINED})
@@ -212,6 +225,8 @@ class MessageRecord:
     size_bytes: int = 0
     queue_id: int | None = None
     template_id: str | None = None  # the template it was rendered from, if any
+    # When a scheduled message is due (UTC); None: sent when accepted.
+    scheduled_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -261,6 +261,44 @@ class MessageStore(EventRecorder, Protocol):
     def get_message(
         self, account_id: str, message_id: str
     ) -> tuple[MessageRecord, list[MessageEvent]] | None: ...
+    def cancel_scheduled(self, account_id: str, message_id: str, *, at: datetime) -> bool:
+        """scheduled -> canceled, conditionally; False when it is anything else (or absent)."""
+        ...
+
+
+class ScheduledHandOff(Protocol):
+    def release_scheduled(self, account_id: str, message_id: str, *, at: datetime) -> bool:
+        """scheduled -> queued right before the dispatcher's hand-off, conditionally: True
+        also when already queued (a retry of the same hand-off); False when canceled, final
+        or absent. With cancel_scheduled, exactly one of the two wins."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledEntry:
+    """A scheduled message waiting for its time: the queue body (a pack of one) to send then."""
+
+    account_id: str
+    message_id: str
+    due: datetime
+    body: str
+
+
+class ScheduleStore(Protocol):
+    """Scheduled messages by the UTC minute they are due in, so finding what is due reads only
+    what is due (adapters/dynamodb/schedules.py)."""
+
+    def put_scheduled(self, entries: list[ScheduledEntry]) -> list[ScheduledEntry]:
+        """Batched writes; returns those that could not be stored."""
+        ...
+
+    def scheduled_in(self, bucket: str) -> list[ScheduledEntry]: ...
+    def drop_scheduled(self, bucket: str, entries: list[ScheduledEntry]) -> None: ...
+    def schedule_cursor(self) -> str | None:
+        """The last minute bucket moved to the queue; None before the first tick."""
+        ...
+
+    def set_schedule_cursor(self, bucket: str) -> None: ...
 
 
 class SuppressionReader(Protocol):
@@ -352,8 +390,11 @@ class QueuedMessage:
 
 
 class Queue(Protocol):
-    def send_batch(self, bodies: dict[str, str]) -> dict[str, str]:
-        """Send up to any number of bodies (batched in tens); returns {entry id: error}."""
+    def send_batch(
+        self, bodies: dict[str, str], delays: dict[str, int] | None = None
+    ) -> dict[str, str]:
+        """Send up to any number of bodies (batched in tens); returns {entry id: error}.
+        `delays`: seconds (at most 900, SQS's DelaySeconds) before an entry is visible."""
         ...
 
     def receive(
@@ -392,7 +433,7 @@ class Outcome:
 
     account_id: str
     message_id: str
-    status: str  # sent | failed
+    status: str  # sent | failed | canceled
     at: datetime
     error_message: str | None = None
     note: str | None = None
@@ -405,7 +446,8 @@ class Outcome:
         """The message as its final state says (a queued message's record is not rewritten
         per outcome); feedback that moved it on since (delivered, bounced) still wins."""
         status = MessageStatus(self.status)
-        if record.status not in FEEDBACK_STATUSES:
+        # Canceled is final too: nothing was sent, whatever a later sweep of its pack wrote.
+        if record.status not in FEEDBACK_STATUSES and record.status is not MessageStatus.CANCELED:
             record.status = status
             record.updated_at = self.at
             record.error_message = self.error_message
@@ -487,8 +529,14 @@ class EnqueueStore(AccountConfigReader, MessageStore, PackStore, Protocol):
     """POST /send-batch: stores the messages, records those that could not be queued."""
 
 
-class DispatchStore(AccountConfigReader, PackStore, SuppressionReader, QuotaStore, Protocol):
+class DispatchStore(
+    AccountConfigReader, PackStore, SuppressionReader, QuotaStore, ScheduledHandOff, Protocol
+):
     """The dispatcher."""
+
+
+class SchedulingStore(MessageStore, ScheduleStore, Protocol):
+    """Scheduled sends: their waiting entries, and cancel."""
 
 
 class FeedbackStore(MessageStore, SuppressionStore, Protocol):

@@ -79,6 +79,9 @@ class QueuePayload(BaseModel):
     provider_id: str | None = None
     test: bool = False
     tracking_base: str | None = None  # where /send-batch was called: the tracking links' base
+    # A scheduled message's pack (of one): the dispatcher takes the message conditionally
+    # (scheduled -> queued) before its hand-off, so a cancel that came first wins.
+    scheduled: bool = False
     messages: Annotated[list[QueuedEntry], Field(min_length=1)]
     # Attachment objects only this pack refers to: deleted once all its messages are final.
     delete_after: tuple[str, ...] = ()
@@ -191,17 +194,19 @@ def pack_head(
     test: bool,
     tracking_base: str | None,
     attachments: bool = False,
+    scheduled: bool = False,
 ) -> str:
     """The pack's own fields, as an unclosed JSON object."""
-    return json.dumps(
-        {
-            "v": WITH_ATTACHMENTS_VERSION if attachments else PAYLOAD_VERSION,
-            "account_id": account_id,
-            "provider_id": provider_id,
-            "test": test,
-            "tracking_base": tracking_base,
-        }
-    )[:-1]
+    head: dict[str, Any] = {
+        "v": WITH_ATTACHMENTS_VERSION if attachments else PAYLOAD_VERSION,
+        "account_id": account_id,
+        "provider_id": provider_id,
+        "test": test,
+        "tracking_base": tracking_base,
+    }
+    if scheduled:
+        head["scheduled"] = True
+    return json.dumps(head)[:-1]
 
 
 def pack_body(

@@ -6,11 +6,14 @@ import binascii
 import json
 import math
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
+    AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PrivateAttr,
@@ -130,6 +133,29 @@ def check_variables(value: dict[str, Any]) -> dict[str, Any]:
 
 TemplateId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 
+
+# How far ahead a message may be scheduled (scheduled_at).
+MAX_SCHEDULE_AHEAD = timedelta(days=30)
+
+
+def _rfc3339_text(value: Any) -> Any:
+    # A number would pass as a Unix time; the contract takes RFC 3339 text only.
+    if not isinstance(value, str | datetime):
+        raise ValueError("must be an RFC 3339 date-time with an offset, e.g. 2026-01-30T12:00:00Z")
+    return value
+
+
+def _within_schedule_window(value: datetime) -> datetime:
+    if value - datetime.now(UTC) > MAX_SCHEDULE_AHEAD:
+        raise ValueError(f"may be at most {MAX_SCHEDULE_AHEAD.days} days ahead")
+    return value.astimezone(UTC)
+
+
+# Naive times are refused (AwareDatetime): a time without an offset has no single meaning.
+ScheduledAt = Annotated[
+    AwareDatetime, BeforeValidator(_rfc3339_text), AfterValidator(_within_schedule_window)
+]
+
 EmailAddress = Annotated[str, Field(min_length=3, max_length=320), AfterValidator(clean_address)]
 HeaderText = Annotated[str, AfterValidator(clean_header_text)]
 Tag = Annotated[
@@ -245,6 +271,10 @@ class MessageFields(StrictModel):
             raise PydanticCustomError("missing", "Field required (or a template_id)")
         return value
 
+    # Send at this time instead of now (RFC 3339 with an offset, at most 30 days ahead); a
+    # time in the past or within a few seconds sends now.
+    scheduled_at: ScheduledAt | None = None
+
     @model_validator(mode="after")
     def _body_and_recipients(self) -> MessageFields:
         if self.template_id is not None:
@@ -259,6 +289,10 @@ class MessageFields(StrictModel):
                 raise ValueError("variables are only for a template_id")
             if not self.html and not self.text:
                 raise ValueError("one of html or text is required")
+        if self.scheduled_at is not None and self.attachments:
+            # A scheduled message's body waits in DynamoDB for its time; files do not fit there,
+            # and staging them in the batch bucket for a later send is not built yet.
+            raise ValueError("attachments cannot be combined with scheduled_at yet")
         total = 1 + len(self.cc) + len(self.bcc)
         if total > MAX_RECIPIENTS:
             raise ValueError(f"at most {MAX_RECIPIENTS} recipients in to, cc and bcc together")

@@ -31,7 +31,17 @@ from mailpass_api.models import ErrorBody, Ok
 
 router = APIRouter(prefix=f"{API}/mail", tags=["mail"])
 
-MessageState = Literal["queued", "sending", "sent", "failed", "delivered", "bounced", "complained"]
+MessageState = Literal[
+    "scheduled",
+    "canceled",
+    "queued",
+    "sending",
+    "sent",
+    "failed",
+    "delivered",
+    "bounced",
+    "complained",
+]
 
 
 class SendResult(BaseModel):
@@ -43,15 +53,17 @@ class SendResult(BaseModel):
 
 class BatchItem(BaseModel):
     to: str | None
-    status: Literal["queued", "failed"]
+    status: Literal["queued", "scheduled", "failed"]
     queue_id: int | None = Field(default=None, description="Positive, unique and increasing")
     message_id: str | None = None
+    scheduled_at: str | None = Field(default=None, description="When it goes (UTC)")
     error: ErrorBody | None = Field(default=None, description="Why this message failed")
 
 
 class BatchResult(BaseModel):
     total: int
     queued: int
+    scheduled: int = Field(default=0, description="Waiting for their scheduled_at")
     failed: int
     messages: list[BatchItem]
 
@@ -75,6 +87,7 @@ class MessageView(BaseModel):
     test: bool = False
     queue_id: int | None = None
     template_id: str | None = Field(default=None, description="The template it was rendered from")
+    scheduled_at: str | None = Field(default=None, description="When it goes (UTC)")
     sent_at: str | None = None
     created_at: str | None = None
     updated_at: str | None = None
@@ -104,6 +117,15 @@ class MessageStatusResult(BaseModel):
     message: MessageView
     events: list[EventView]
     engagement: Engagement | None = None
+
+
+class CancelResult(BaseModel):
+    message_id: str
+    status: Literal["canceled"]
+
+
+class CancelResponse(Ok[CancelResult]):
+    pass
 
 
 class BatchResponse(Ok[BatchResult]):
@@ -141,9 +163,11 @@ BATCH_EXAMPLE = {
 @router.post(
     "/send",
     operation_id="sendMail",
-    summary="Send one message now",
+    summary="Send one message now, or at its scheduled_at",
     description="Sends immediately through the account's default SMTP provider (then its "
-    "fallbacks, in order).",
+    "fallbacks, in order). With `scheduled_at` (RFC 3339 with an offset, at most 30 days "
+    "ahead) it answers `status: scheduled` and is sent at that time; cancel it with "
+    "/cancel.",
     response_model=SendResponse,
     response_model_exclude_unset=True,
     responses={
@@ -161,7 +185,11 @@ BATCH_EXAMPLE = {
                 "GetMessageStatus": {
                     "operationId": "getMessageStatus",
                     "parameters": {"message_id": "$response.body#/data/message_id"},
-                }
+                },
+                "CancelMessage": {
+                    "operationId": "cancelMessage",
+                    "parameters": {"message_id": "$response.body#/data/message_id"},
+                },
             },
         },
         **failures(
@@ -324,3 +352,24 @@ async def status(
     request: Request, message_id: str, principal: MailPrincipal, c: Services
 ) -> dict[str, Any]:
     return ok(await blocking(request, c.status.get, principal, message_id))
+
+
+@router.post(
+    "/cancel/{message_id:path}",
+    operation_id="cancelMessage",
+    summary="Cancel a scheduled message",
+    description="A `scheduled` message becomes `canceled` and is never sent. One already handed "
+    "off for sending, or final, cannot be canceled (409 `NOT_CANCELABLE`). `message_id` is "
+    "accepted as on /status.",
+    response_model=CancelResponse,
+    responses={
+        200: {
+            "content": example({"message_id": "<abc123@mailpass.im>", "status": "canceled"}),
+        },
+        **failures(e.NotFound, e.NotCancelable),
+    },
+)
+async def cancel(
+    request: Request, message_id: str, principal: MailPrincipal, c: Services
+) -> dict[str, Any]:
+    return ok(await blocking(request, c.scheduler.cancel, principal, message_id))

@@ -13,11 +13,17 @@ class SqsQueue:
         self._client = client
         self._url = url
 
-    def send_batch(self, bodies: dict[str, str]) -> dict[str, str]:
+    def send_batch(
+        self, bodies: dict[str, str], delays: dict[str, int] | None = None
+    ) -> dict[str, str]:
         failed: dict[str, str] = {}
         items = list(bodies.items())
+        delays = delays or {}
         for i in range(0, len(items), 10):
-            entries = [{"Id": k, "MessageBody": v} for k, v in items[i : i + 10]]
+            entries: list[dict[str, Any]] = [
+                {"Id": k, "MessageBody": v, **({"DelaySeconds": delays[k]} if k in delays else {})}
+                for k, v in items[i : i + 10]
+            ]
             try:
                 out = self._client().send_message_batch(QueueUrl=self._url, Entries=entries)
             except Exception as exc:  # the whole call failed: every entry in it did

@@ -7,23 +7,25 @@ redelivered pack re-sends nothing that is done."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from mailpass.errors import MailPassError, NoSmtpProvider, NotFound, SenderNotVerified
 from mailpass.ids import new_id, new_message_id
-from mailpass.models import MessageRecord, MessageStatus, Principal, Provider, utcnow
-from mailpass.ports import AttachmentStore, EnqueueStore, Outcome, Queue
+from mailpass.models import MessageRecord, MessageStatus, Principal, Provider, iso, utcnow
+from mailpass.ports import AttachmentStore, EnqueueStore, Outcome, Queue, ScheduledEntry
 from mailpass.queue_payload import entry_json, pack_body, pack_head, with_attachments
 from mailpass.schemas import BatchRequest, MessageFields
 from mailpass.senders import SenderPolicy
 from mailpass.service.attachments import Staged, encoded_size
 from mailpass.service.delivery import sender_refused
+from mailpass.service.schedule import is_ahead
 from mailpass.settings import Settings
 
 if TYPE_CHECKING:
+    from mailpass.service.schedule import Scheduler
     from mailpass.service.templates import TemplateService
 
 # SQS takes 256 KiB per message; this leaves room for the pack's own fields.
@@ -54,12 +56,14 @@ class BatchService:
         *,
         templates: TemplateService | None = None,
         attachments: AttachmentStore | None = None,
+        scheduler: Scheduler | None = None,
     ) -> None:
         self._store = store
         self._queue = queue
         self._settings = settings
         self._templates = templates
         self._attachments = attachments
+        self._scheduler = scheduler
 
     def enqueue(
         self, principal: Principal, request: BatchRequest, tracking_base: str | None = None
@@ -151,10 +155,12 @@ class BatchService:
                 keys,
             )
         queued = sum(1 for i in items if i["status"] == "queued")
+        scheduled = sum(1 for i in items if i["status"] == "scheduled")
         return {
             "total": len(items),
             "queued": queued,
-            "failed": len(items) - queued,
+            "scheduled": scheduled,
+            "failed": len(items) - queued - scheduled,
             "messages": items,
         }
 
@@ -174,12 +180,17 @@ class BatchService:
         expires = int((now + timedelta(days=self._settings.message_retention_days)).timestamp())
         records: dict[int, MessageRecord] = {}
         entries: dict[int, str] = {}
+        later: dict[int, datetime] = {}  # scheduled ahead: index -> when
         for offset, (index, fields, body) in enumerate(valid):
             message_id = new_message_id(self._settings.message_id_domain, now.timestamp())
+            if self._scheduler is not None and is_ahead(fields.scheduled_at, self._scheduler.now()):
+                assert fields.scheduled_at is not None
+                later[index] = fields.scheduled_at
             record = MessageRecord(
                 account_id=principal.account_id,
                 message_id=message_id,
-                status=MessageStatus.QUEUED,
+                status=MessageStatus.SCHEDULED if index in later else MessageStatus.QUEUED,
+                scheduled_at=later.get(index),
                 from_email=fields.from_email or "",
                 from_name=fields.from_name,
                 to_email=fields.to,
@@ -192,7 +203,10 @@ class BatchService:
                 provider_id=provider_id,
                 provider_kind=provider_kind,
                 created_at=now,
-                expires_at=expires,
+                # A scheduled one is kept the retention period past its time.
+                expires_at=expires + int((later[index] - now).total_seconds())
+                if index in later
+                else expires,
                 test=principal.test,
                 queue_id=first + offset,
                 template_id=fields.template_id,
@@ -211,11 +225,26 @@ class BatchService:
         )
         packs = self._pack(
             head,
-            [(i, e) for i, e in entries.items() if records[i].message_id not in unstored],
+            [
+                (i, e)
+                for i, e in entries.items()
+                if records[i].message_id not in unstored and i not in later
+            ],
             keys or {},
         )
         not_sent = self._queue.send_batch({str(n): body for n, (body, _) in enumerate(packs)})
         not_queued = {i: why for n, why in not_sent.items() for i in packs[int(n)][1]}
+        if later:
+            not_queued.update(
+                self._schedule(
+                    principal,
+                    provider_id,
+                    tracking_base,
+                    records,
+                    entries,
+                    {i: at for i, at in later.items() if records[i].message_id not in unstored},
+                )
+            )
         # A stored message that could not be queued must not sit in `queued` forever.
         failures = [
             Outcome(
@@ -238,10 +267,46 @@ class BatchService:
             else:
                 items[index] = {
                     "to": record.to_email,
-                    "status": "queued",
+                    "status": "scheduled" if index in later else "queued",
                     "queue_id": record.queue_id,
                     "message_id": record.message_id,
                 }
+                if index in later:
+                    items[index]["scheduled_at"] = iso(later[index])
+
+    def _schedule(
+        self,
+        principal: Principal,
+        provider_id: str,
+        tracking_base: str | None,
+        records: dict[int, MessageRecord],
+        entries: dict[int, str],
+        later: dict[int, datetime],
+    ) -> dict[int, str]:
+        """Each scheduled message waits as a pack of its own (service/schedule.py); returns
+        those that could not be placed, with why."""
+        assert self._scheduler is not None
+        head = pack_head(
+            account_id=principal.account_id,
+            provider_id=provider_id,
+            test=principal.test,
+            tracking_base=tracking_base,
+            scheduled=True,
+        )
+        waiting = {
+            records[i].message_id: (
+                i,
+                ScheduledEntry(
+                    principal.account_id,
+                    records[i].message_id,
+                    at,
+                    pack_body(head, new_id("pack"), [entries[i]]),
+                ),
+            )
+            for i, at in later.items()
+        }
+        failed = self._scheduler.place([e for _, e in waiting.values()])
+        return {waiting[mid][0]: "could not be scheduled" for mid in failed}
 
     def _refuse_files(
         self, fields: MessageFields, body_bytes: int, provider: Provider

@@ -10,7 +10,9 @@ per pack rather than per message. Per received batch (up to 10 packs):
               in order, through the delivery pipeline that /send uses too (service/delivery.py:
               suppression, provider chain, MIME, hand-off, the outcome's words). A message
               every provider refused transiently is left for a retry of the pack, with backoff;
-              the pipeline's other outcomes are final.
+              the pipeline's other outcomes are final. A scheduled message's pack (of one,
+              service/schedule.py) first moves it scheduled -> queued, conditionally: a cancel
+              that came first wins, and it is recorded canceled, never sent.
   3. record   the pack's final states as RESULT items in one BatchWriteItem.
   4. delete   one DeleteMessageBatch for the finished packs; the others come back, after their
               backoff, for the messages without a final state.
@@ -90,12 +92,22 @@ class DrainReport:
     failed: int = 0
     retried: int = 0
     settled: int = 0
+    canceled: int = 0  # scheduled messages whose cancel came before their hand-off
     poison: int = 0  # queue messages that could not be read (left for the dead-letter queue)
     batches: int = 0
     stopped_for_time: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+    def count(self, outcomes: list[Outcome]) -> None:
+        for outcome in outcomes:
+            if outcome.status == MessageStatus.SENT.value:
+                self.sent += 1
+            elif outcome.status == MessageStatus.CANCELED.value:
+                self.canceled += 1
+            else:
+                self.failed += 1
 
 
 @dataclass
@@ -314,11 +326,7 @@ class DispatchService:
         delays: dict[str, int] = {}
         requeue: dict[str, str] = {}  # receipt -> body
         for pack, result in results:
-            for outcome in result.outcomes:
-                if outcome.status == MessageStatus.SENT.value:
-                    report.sent += 1
-                else:
-                    report.failed += 1
+            report.count(result.outcomes)
             report.retried += result.retried
             if result.leave:
                 continue
@@ -473,6 +481,13 @@ class DispatchService:
             self._faults.at("in_handoff", mid)
             if remaining_ms() < self._settings.drain_margin_ms or self._clock() > last_start:
                 delay = max(delay or 0, 0)  # out of time: left for the next delivery
+                continue
+            if pack.payload.scheduled and not self._store.release_scheduled(
+                pack.account_id, mid, at=utcnow()
+            ):
+                # Canceled first (or gone): never sent. Its RESULT says so, so a redelivered
+                # or interrupted pack does not count it as open.
+                outcomes.append(Outcome(pack.account_id, mid, "canceled", utcnow()))
                 continue
             quota.want = len(todo) - index  # enough for the rest of the pack
             result = self._delivery.deliver(

@@ -15,11 +15,12 @@ from mailpass.errors import (
     SendLimitExceeded,
     ValidationFailed,
 )
-from mailpass.ids import new_message_id
+from mailpass.ids import new_id, new_message_id
 from mailpass.mime import Attachment
 from mailpass.models import MessageRecord, MessageStatus, Principal, Provider, utcnow
 from mailpass.observability import metrics
-from mailpass.ports import Reservation, SenderFactory, SendStore
+from mailpass.ports import Reservation, ScheduledEntry, SenderFactory, SendStore
+from mailpass.queue_payload import entry_json, pack_body, pack_head
 from mailpass.schemas import SendRequest
 from mailpass.senders import SenderPolicy
 from mailpass.service.delivery import TEST_KEY_NOTE, Accepted, Delivery, Status, Step
@@ -28,6 +29,7 @@ from mailpass.service.quota import MessageQuota
 from mailpass.settings import Settings
 
 if TYPE_CHECKING:
+    from mailpass.service.schedule import Scheduler
     from mailpass.service.templates import TemplateService
     from mailpass.service.tracking import TrackingService
 
@@ -81,22 +83,20 @@ class SendService:
         tracking: TrackingService | None = None,
         *,
         templates: TemplateService | None = None,
+        scheduler: Scheduler | None = None,
     ) -> None:
         self._store = store
         self._settings = settings
         self._limits = limits
         self._delivery = Delivery(senders, tracking)
         self._templates = templates
+        self._scheduler = scheduler
 
     def send(
         self, principal: Principal, request: SendRequest, tracking_base: str | None = None
     ) -> SendResult:
         """`tracking_base`: the public URL the request came in on, for tracking links."""
-        if request.template_id is not None:
-            # Rendered now, once: the message sent is the template as it is at this moment.
-            if self._templates is None:
-                raise NotFound(f"No template {request.template_id} in this account")
-            request = self._templates.apply(principal.account_id, request)
+        request = self._rendered(principal, request)
         config = self._store.get_account_config(principal.account_id)
         chain = config.chain() if config else []
         if not chain:
@@ -108,6 +108,11 @@ class SendService:
                 "from_email is required: the default provider has no configured sender",
                 details=[{"field": "from_email", "message": "required"}],
             )
+        if self._scheduler is not None:
+            from mailpass.service.schedule import is_ahead
+
+            if is_ahead(request.scheduled_at, self._scheduler.now()):
+                return self._schedule(principal, request, first, from_email, tracking_base)
         # Looked up only for accounts that have suppressed addresses at all.
         blocked = (
             self._store.suppressed(principal.account_id, request.recipients)
@@ -191,6 +196,82 @@ class SendService:
             provider.provider_id,
             Limits.rate(quota.taken.get(provider.provider_id, Reservation(1))),
         )
+
+    def _rendered(self, principal: Principal, request: SendRequest) -> SendRequest:
+        """The request with its template applied, if it names one. Rendered now, once: the
+        message sent is the template as it is at this moment."""
+        if request.template_id is None:
+            return request
+        if self._templates is None:
+            raise NotFound(f"No template {request.template_id} in this account")
+        return self._templates.apply(principal.account_id, request)
+
+    def _schedule(
+        self,
+        principal: Principal,
+        request: SendRequest,
+        provider: Provider,
+        from_email: str,
+        tracking_base: str | None,
+    ) -> SendResult:
+        """Stored `scheduled`; its queue body waits for its time (service/schedule.py). The
+        dispatcher sends it as it sends a batch's pack: suppression, limits and the provider
+        chain are applied then, not now."""
+        assert self._scheduler is not None
+        assert request.scheduled_at is not None
+        now = utcnow()
+        fields = request.model_copy(
+            update={
+                "from_email": from_email,
+                "from_name": request.from_name
+                if request.from_name is not None
+                else provider.from_name,
+            }
+        )
+        message_id = new_message_id(self._settings.message_id_domain, now.timestamp())
+        expires = now + timedelta(days=self._settings.message_retention_days)
+        record = MessageRecord(
+            account_id=principal.account_id,
+            message_id=message_id,
+            status=MessageStatus.SCHEDULED,
+            from_email=from_email,
+            from_name=fields.from_name,
+            to_email=request.to,
+            cc=list(request.cc),
+            bcc=list(request.bcc),
+            reply_to=request.reply_to,
+            subject=request.subject or "",  # set: a template gave it if the request did not
+            tags=list(request.tags),
+            metadata=dict(request.metadata),
+            provider_id=provider.provider_id,
+            provider_kind=provider.kind.value,
+            created_at=now,
+            template_id=request.template_id,
+            # Kept the retention period past its time, as a message sent then would be.
+            expires_at=int((expires + (request.scheduled_at - now)).timestamp()),
+            test=principal.test,
+            scheduled_at=request.scheduled_at,
+        )
+        head = pack_head(
+            account_id=principal.account_id,
+            provider_id=provider.provider_id,
+            test=principal.test,
+            tracking_base=tracking_base,
+            scheduled=True,
+        )
+        entry = entry_json(message_id, None, fields.model_dump_json(exclude_none=True))
+        body = pack_body(head, new_id("pack"), [entry])
+        limit = self._settings.max_queued_message_bytes
+        if len(body.encode()) > limit:  # it waits in SQS, as a batch's message does
+            raise PayloadTooLarge(f"A scheduled message may be at most {limit} bytes")
+        self._store.put_message(record)  # stored first: no waiting body points at nothing
+        entry_ = ScheduledEntry(principal.account_id, message_id, request.scheduled_at, body)
+        if self._scheduler.place([entry_]):
+            reason = "could not be scheduled"
+            self._store.mark_failed(principal.account_id, message_id, reason=reason, at=utcnow())
+            raise SendFailed(f"The message {reason}; retry")
+        metrics.add_metric(name="MessagesScheduled", unit="Count", value=1)
+        return SendResult(message_id, MessageStatus.SCHEDULED.value, request.to, from_email)
 
     def _record(
         self,

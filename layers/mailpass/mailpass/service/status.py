@@ -30,6 +30,7 @@ def message_view(m: MessageRecord) -> dict[str, Any]:
         "test": m.test,
         "queue_id": m.queue_id,
         "template_id": m.template_id,
+        "scheduled_at": iso(m.scheduled_at),
         "sent_at": iso(m.sent_at),
         "created_at": iso(m.created_at),
         "updated_at": iso(m.updated_at),

@@ -21,6 +21,8 @@ packs.py          PACK#<pack id>              PACK                a queue messag
                   MSG#<account>#<message id>  RESULT              a queued message's final state
 hits.py           HIT#<account>#<message id>  <kind>#<window>#<who> hits of one client (TTL)
 quotas.py         QUOTA#<provider id>         H#<hour> | D#<day>  send-limit counter
+schedules.py      SCHED#<yyyymmddHHMM>        <account>#<msg id>  a scheduled message's body
+                  SCHED#CURSOR                CURSOR              the last minute bucket moved
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
     from mailpass.adapters.dynamodb.packs import DynamoPacks
     from mailpass.adapters.dynamodb.providers import DynamoProviders
     from mailpass.adapters.dynamodb.quotas import DynamoQuotas
+    from mailpass.adapters.dynamodb.schedules import DynamoSchedules
     from mailpass.adapters.dynamodb.suppressions import DynamoSuppressions
     from mailpass.adapters.dynamodb.webhooks import DynamoWebhooks
 
@@ -46,6 +49,7 @@ __all__ = [
     "DynamoPacks",
     "DynamoProviders",
     "DynamoQuotas",
+    "DynamoSchedules",
     "DynamoSuppressions",
     "DynamoWebhooks",
     "Table",
@@ -60,6 +64,7 @@ _HOME = {
     "DynamoPacks": "packs",
     "DynamoProviders": "providers",
     "DynamoQuotas": "quotas",
+    "DynamoSchedules": "schedules",
     "DynamoSuppressions": "suppressions",
     "DynamoWebhooks": "webhooks",
     "Table": "base",

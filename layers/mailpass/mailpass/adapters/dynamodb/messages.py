@@ -59,6 +59,7 @@ def _message_from(d: dict[str, Any]) -> MessageRecord:
         size_bytes=int(d.get("size_bytes", 0)),
         queue_id=d.get("queue_id"),
         template_id=d.get("template_id"),
+        scheduled_at=dt(d.get("scheduled_at")),
     )
 
 
@@ -97,6 +98,7 @@ def _message_item(record: MessageRecord) -> Item:
         "size_bytes": record.size_bytes,
         "queue_id": record.queue_id,
         "template_id": record.template_id,
+        "scheduled_at": record.scheduled_at,
     }
     return to_item(values)
 
@@ -172,6 +174,19 @@ class DynamoMessages(TableStore):
             values[":why"] = s(reason[:2000])
         self._move(account_id, message_id, status, sets, values)
 
+    def cancel_scheduled(self, account_id: str, message_id: str, *, at: datetime) -> bool:
+        values = {":new": s(MessageStatus.CANCELED.value), ":at": s(at.isoformat())}
+        sets = ["#s = :new", "updated_at = :at"]
+        return self._move(account_id, message_id, MessageStatus.CANCELED, sets, values)
+
+    def release_scheduled(self, account_id: str, message_id: str, *, at: datetime) -> bool:
+        values = {":new": s(MessageStatus.QUEUED.value), ":at": s(at.isoformat())}
+        sets = ["#s = :new", "updated_at = :at"]
+        # Already queued: this hand-off (a retry of the pack) moved it before; it goes on.
+        return self._move(
+            account_id, message_id, MessageStatus.QUEUED, sets, values, or_already=True
+        )
+
     def _move(
         self,
         account_id: str,
@@ -179,9 +194,14 @@ class DynamoMessages(TableStore):
         new: MessageStatus,
         sets: list[str],
         values: dict[str, Any],
+        *,
+        or_already: bool = False,
     ) -> bool:
-        """Apply `sets` if the stored status may be followed by `new`; False (logged) if not."""
+        """Apply `sets` if the stored status may be followed by `new` (or, `or_already`, is
+        `new`); False (logged) if not."""
         condition, allowed = transition(new)
+        if or_already:
+            condition = f"({condition} OR #s = :new)"
         try:
             self._db.update_item(
                 TableName=self._table,
