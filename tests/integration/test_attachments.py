@@ -15,7 +15,8 @@ from mailpass.adapters.sqs import SqsQueue
 from mailpass.container import Container
 from mailpass.schemas import BatchRequest
 from mailpass.service.batch import BatchService
-from mailpass.service.dispatch import DispatchService, DrainReport
+from mailpass.service.dispatch import DispatchService
+from mailpass.service.pack import DrainReport
 from mailpass_dev.seed import Seeded
 from mailpass_dev.servers import SmtpSink
 

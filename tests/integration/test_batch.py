@@ -17,7 +17,8 @@ from mailpass.models import Principal, Provider, SmtpSecurity, utcnow
 from mailpass.ports import Sender, SenderFactory, SendReceipt
 from mailpass.schemas import BatchRequest
 from mailpass.service.batch import BatchService
-from mailpass.service.dispatch import DEAD_LETTERED, INTERRUPTED, DispatchService, DrainReport
+from mailpass.service.dispatch import DispatchService
+from mailpass.service.pack import DEAD_LETTERED, INTERRUPTED, DrainReport
 from mailpass_dev.seed import Seeded
 from mailpass_dev.servers import SmtpSink, free_port
 from mailpass_dev.stack import LocalStack

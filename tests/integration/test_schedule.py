@@ -18,7 +18,7 @@ from mailpass.mime import OutgoingMessage
 from mailpass.models import Principal, Provider, iso, utcnow
 from mailpass.ports import Sender, SenderFactory, SendReceipt
 from mailpass.schemas import SendRequest
-from mailpass.service.dispatch import DrainReport
+from mailpass.service.pack import DrainReport
 from mailpass.service.schedule import Scheduler
 from mailpass.service.send import SendService
 from mailpass_dev.seed import Seeded

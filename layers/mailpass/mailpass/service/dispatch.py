@@ -35,140 +35,49 @@ which overlaps this pack's hand-off mark."""
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING
 
 from mailpass.errors import AttachmentUnavailable
-from mailpass.models import MessageStatus, Provider, utcnow
+from mailpass.models import Provider, utcnow
 from mailpass.observability import logger
 from mailpass.ports import (
     AccountConfig,
     AttachmentStore,
     DispatchStore,
     Outcome,
-    PackClaim,
-    PackStore,
     Queue,
     QueuedMessage,
     SenderFactory,
 )
-from mailpass.queue_payload import Poison, QueuedFields, QueuePayload, parse
+from mailpass.queue_payload import Poison, parse
 from mailpass.senders import SenderPolicy
-from mailpass.service.attachments import FileCache, files_of
-from mailpass.service.delivery import Accepted, Delivery, Result, Status
+from mailpass.service.attachments import FileCache
+from mailpass.service.delivery import Delivery, Status
 from mailpass.service.limits import Limits
+from mailpass.service.pack import (
+    DEAD_LETTERED,
+    INTERRUPTED,
+    POISON,
+    Done,
+    DrainReport,
+    Faults,
+    Fetched,
+    NoFaults,
+    Pack,
+    Ready,
+    accepted_from,
+    fail_unfinished,
+    outcome_of,
+)
 from mailpass.service.quota import PackQuota
 from mailpass.settings import Settings
 
 if TYPE_CHECKING:
     from mailpass.service.tracking import TrackingService
 
-POISON = "the queue message could not be read ({why}); it goes to the dead-letter queue"
-DEAD_LETTERED = "moved to the dead-letter queue after {n} deliveries; an operator can redrive it"
-INTERRUPTED = (
-    "the dispatcher stopped during the hand-off to the provider, so delivery is unknown; "
-    "not resent, to avoid a duplicate"
-)
-
-
-class Faults(Protocol):
-    """Test seam: raise from `at` to simulate the process dying at that step."""
-
-    def at(self, step: str, message_id: str) -> None: ...
-
-
-class NoFaults:
-    def at(self, step: str, message_id: str) -> None:
-        return None
-
-
-@dataclass
-class DrainReport:
-    received: int = 0
-    sent: int = 0
-    failed: int = 0
-    retried: int = 0
-    settled: int = 0
-    canceled: int = 0  # scheduled messages whose cancel came before their hand-off
-    poison: int = 0  # queue messages that could not be read (left for the dead-letter queue)
-    batches: int = 0
-    stopped_for_time: bool = False
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-    def count(self, outcomes: list[Outcome]) -> None:
-        for outcome in outcomes:
-            if outcome.status == MessageStatus.SENT.value:
-                self.sent += 1
-            elif outcome.status == MessageStatus.CANCELED.value:
-                self.canceled += 1
-            else:
-                self.failed += 1
-
-
-@dataclass
-class _Pack:
-    msg: QueuedMessage
-    payload: QueuePayload
-    claim: PackClaim = field(init=False)
-    senders: SenderPolicy = field(default_factory=SenderPolicy)  # the account's, when read
-
-    def __post_init__(self) -> None:
-        self.claim = PackClaim(self.payload.pack_id, uuid.uuid4().hex)
-
-    @property
-    def pack_id(self) -> str:
-        return self.payload.pack_id
-
-    @property
-    def account_id(self) -> str:
-        return self.payload.account_id
-
-    @property
-    def test(self) -> bool:
-        return self.payload.test
-
-    @property
-    def members(self) -> list[tuple[str, QueuedFields]]:
-        return [(e.message_id, e.message) for e in self.payload.messages]
-
-    @property
-    def message_ids(self) -> list[str]:
-        return self.payload.message_ids
-
-
-@dataclass
-class _Done:
-    """What became of one pack: final states to count, and whether the queue message goes
-    (delete), comes back after `delay` seconds, or is left alone (someone else holds it)."""
-
-    outcomes: list[Outcome] = field(default_factory=list)
-    delay: int | None = None
-    leave: bool = False
-    retried: int = 0
-    # Put back on the queue as a new message (same pack), so waiting out send limits does not
-    # use up the deliveries SQS allows before the DLQ.
-    requeue: bool = False
-
-
-_Ready = tuple[_Pack, list[Provider], dict[str, str]]  # pack, providers, suppressed
-# SQS keeps a message invisible for 12 hours at most.
-MAX_VISIBILITY = 12 * 3600
-
-
-@dataclass(frozen=True, slots=True)
-class _Fetched:
-    """One receive, parsed and claimed."""
-
-    batch: list[QueuedMessage]
-    packs: list[_Pack]
-    poison: list[tuple[QueuedMessage, Poison]]
-    held: set[str]  # pack ids
-    now: float
+MAX_VISIBILITY = 12 * 3600  # SQS keeps a message invisible for 12 hours at most
 
 
 class DispatchService:
@@ -210,7 +119,7 @@ class DispatchService:
         self._files = FileCache(self._attachments)
         accounts: dict[str, AccountConfig | None] = {}
         margin = self._settings.drain_margin_ms
-        ahead: Future[_Fetched] | None = None
+        ahead: Future[Fetched] | None = None
         while True:
             if remaining_ms() < margin:
                 report.stopped_for_time = True
@@ -236,13 +145,13 @@ class DispatchService:
             self._ahead = ThreadPoolExecutor(1, thread_name_prefix="prefetch")
         return self._ahead
 
-    def _fetch(self) -> _Fetched:
+    def _fetch(self) -> Fetched:
         batch = self._queue.receive(10, self._wait, self._settings.visibility_seconds)
-        packs: list[_Pack] = []
+        packs: list[Pack] = []
         poison: list[tuple[QueuedMessage, Poison]] = []
         for msg in batch:
             try:
-                packs.append(_Pack(msg, parse(msg.body)))
+                packs.append(Pack(msg, parse(msg.body)))
             except Poison as bad:
                 poison.append((msg, bad))
         now = self._clock()
@@ -255,9 +164,9 @@ class DispatchService:
         )
         for pack in packs:
             self._faults.at("after_claim", pack.pack_id)
-        return _Fetched(batch, packs, poison, held, now)
+        return Fetched(batch, packs, poison, held, now)
 
-    def _give_back(self, fetched: _Fetched) -> None:
+    def _give_back(self, fetched: Fetched) -> None:
         for pack in fetched.packs:
             if pack.pack_id in fetched.held:
                 self._store.release_pack(pack.claim)
@@ -304,7 +213,7 @@ class DispatchService:
     # one received batch -------------------------------------------------------------------
     def _process(
         self,
-        fetched: _Fetched,
+        fetched: Fetched,
         report: DrainReport,
         accounts: dict[str, AccountConfig | None],
         remaining_ms: Callable[[], int],
@@ -314,8 +223,8 @@ class DispatchService:
             self._poisoned(fetched.poison, report)
         done: list[str] = []  # receipts to delete
         report.received += sum(len(p.members) for p in packs)
-        ready: list[_Ready] = []
-        results: list[tuple[_Pack, _Done]] = []
+        ready: list[Ready] = []
+        results: list[tuple[Pack, Done]] = []
         for pack in packs:
             if pack.pack_id in held:
                 ready.append((pack, self._chain(pack, accounts), self._blocked(pack, accounts)))
@@ -352,17 +261,17 @@ class DispatchService:
         if delays:
             self._queue.delay(delays)
 
-    def _settle(self, pack: _Pack, now: float) -> _Done:
+    def _settle(self, pack: Pack, now: float) -> Done:
         """A pack we could not claim."""
         state = self._store.pack_state(pack.pack_id)
         if state is not None and state.lease_until >= now:
-            return _Done(leave=True)  # someone holds a live claim: theirs to finish
+            return Done(leave=True)  # someone holds a live claim: theirs to finish
         final = self._store.results(pack.account_id, pack.message_ids)
         missing = [mid for mid in pack.message_ids if mid not in final]
         if not missing:
-            return _Done()  # all final: just drop the queue message
+            return Done()  # all final: just drop the queue message
         if state is None or state.state != "sending":
-            return _Done(leave=True)  # claimable again: lost a race for it just now
+            return Done(leave=True)  # claimable again: lost a race for it just now
         logger.warning("interrupted hand-off", extra={"pack_id": pack.pack_id, "open": missing})
         outcomes = [
             Outcome(pack.account_id, mid, "failed", utcnow(), error_message=INTERRUPTED)
@@ -370,9 +279,9 @@ class DispatchService:
         ]
         self._faults.at("before_record", pack.pack_id)
         self._store.record_outcomes(outcomes)
-        return _Done(outcomes)
+        return Done(outcomes)
 
-    def _chain(self, pack: _Pack, accounts: dict[str, AccountConfig | None]) -> list[Provider]:
+    def _chain(self, pack: Pack, accounts: dict[str, AccountConfig | None]) -> list[Provider]:
         """The pack's provider (the default when it was queued), then the account's fallbacks."""
         if pack.account_id not in accounts:
             accounts[pack.account_id] = self._store.get_account_config(pack.account_id)
@@ -384,7 +293,7 @@ class DispatchService:
         first = queued_with if config.provider(queued_with) else None
         return config.chain(first)
 
-    def _blocked(self, pack: _Pack, accounts: dict[str, AccountConfig | None]) -> dict[str, str]:
+    def _blocked(self, pack: Pack, accounts: dict[str, AccountConfig | None]) -> dict[str, str]:
         """The pack's recipients that are on the account's suppression list (looked up only
         when the account has any)."""
         config = accounts.get(pack.account_id)
@@ -394,9 +303,9 @@ class DispatchService:
         return self._store.suppressed(pack.account_id, emails)
 
     def _send_all(
-        self, ready: list[_Ready], remaining_ms: Callable[[], int]
-    ) -> list[tuple[_Pack, _Done]]:
-        lanes: dict[str, list[_Ready]] = {}
+        self, ready: list[Ready], remaining_ms: Callable[[], int]
+    ) -> list[tuple[Pack, Done]]:
+        lanes: dict[str, list[Ready]] = {}
         for pack, chain, blocked in ready:
             if chain and not chain[0].kind.is_ses:
                 key = "smtp:" + chain[0].provider_id  # one connection, in order
@@ -414,9 +323,9 @@ class DispatchService:
         return [r for f in futures for r in f.result()]
 
     def _run_lane(
-        self, lane: list[_Ready], remaining_ms: Callable[[], int]
-    ) -> list[tuple[_Pack, _Done]]:
-        done: list[tuple[_Pack, _Done]] = []
+        self, lane: list[Ready], remaining_ms: Callable[[], int]
+    ) -> list[tuple[Pack, Done]]:
+        done: list[tuple[Pack, Done]] = []
         recording: Future[None] | None = None
         for pack, chain, blocked in lane:
             result, recording = self._hand_off(pack, chain, blocked, remaining_ms, recording)
@@ -427,12 +336,12 @@ class DispatchService:
 
     def _hand_off(
         self,
-        pack: _Pack,
+        pack: Pack,
         chain: list[Provider],
         blocked: dict[str, str],
         remaining_ms: Callable[[], int],
         previous: Future[None] | None,
-    ) -> tuple[_Done, Future[None] | None]:
+    ) -> tuple[Done, Future[None] | None]:
         """Send one pack. The previous pack's final states are still being written (`previous`)
         while this one is marked as sending; both finish before this pack's first send, so a
         crash mid-pack leaves only this pack's outcomes unknown."""
@@ -444,23 +353,23 @@ class DispatchService:
 
     def _send_pack(
         self,
-        pack: _Pack,
+        pack: Pack,
         chain: list[Provider],
         blocked: dict[str, str],
         remaining_ms: Callable[[], int],
         previous: Future[None] | None,
-    ) -> tuple[_Done, Future[None] | None]:
+    ) -> tuple[Done, Future[None] | None]:
         try:  # read before the pack is marked sending: a failed read risks no duplicate
             fetched = self._files.fetch(pack.payload) if pack.payload.has_attachments else {}
         except AttachmentUnavailable as exc:
             logger.warning("attachments unavailable", extra={"pack_id": pack.pack_id, "why": exc})
             self._store.release_pack(pack.claim)
             wait = self._backoff(pack.msg.receive_count)
-            return _Done(delay=wait, retried=len(pack.members)), None
+            return Done(delay=wait, retried=len(pack.members)), None
         lease = self._clock() + self._settings.lease_seconds  # the hand-off gets a full lease
         claims = self._store.begin_pack(pack.claim, lease_until=lease)
         if not claims:
-            return _Done(leave=True), None  # the claim was lost; whoever holds it decides
+            return Done(leave=True), None  # the claim was lost; whoever holds it decides
         todo = pack.members
         if claims > 1:  # held before (a retry, a redrive, a duplicate): skip what is final
             finished = self._store.results(pack.account_id, pack.message_ids)
@@ -491,7 +400,7 @@ class DispatchService:
                 continue
             quota.want = len(todo) - index  # enough for the rest of the pack
             result = self._delivery.deliver(
-                _accepted(pack, mid, fields, fetched),
+                accepted_from(pack, mid, fields, fetched),
                 chain,
                 blocked,
                 quota,
@@ -505,9 +414,9 @@ class DispatchService:
             if result.status is Status.SENT:
                 if not pack.test:
                     self._faults.at("after_send", mid)
-                outcomes.append(_outcome(pack, mid, result, "sent"))
+                outcomes.append(outcome_of(pack, mid, result, "sent"))
             elif result.status is Status.FAILED:
-                outcomes.append(_outcome(pack, mid, result, "failed", result.error))
+                outcomes.append(outcome_of(pack, mid, result, "failed", result.error))
             elif result.status is Status.WAIT:  # every provider over its limit: not a failure
                 delay = max(delay or 0, min(limited or 60, MAX_VISIBILITY))
             elif attempts >= self._settings.max_receives:
@@ -530,10 +439,10 @@ class DispatchService:
             and retried == 0
             and attempts >= self._settings.max_receives - 2
         )
-        return _Done(outcomes, delay=delay, retried=retried, requeue=requeue), recording
+        return Done(outcomes, delay=delay, retried=retried, requeue=requeue), recording
 
     def _record(
-        self, pack: _Pack, outcomes: list[Outcome], release: bool, final: bool = False
+        self, pack: Pack, outcomes: list[Outcome], release: bool, final: bool = False
     ) -> None:
         if outcomes:
             self._store.record_outcomes(outcomes)
@@ -552,58 +461,3 @@ class DispatchService:
     def _backoff(self, attempts: int) -> int:
         s = self._settings
         return int(min(s.backoff_base_seconds * 2 ** max(attempts - 1, 0), s.backoff_max_seconds))
-
-
-def fail_unfinished(
-    store: PackStore, account_id: str | None, message_ids: list[str], reason: str
-) -> int:
-    """Final `failed` for those of these messages that have no final state yet; how many."""
-    if account_id is None or not message_ids:
-        return 0
-    final = store.results(account_id, message_ids)
-    outcomes = [
-        Outcome(account_id, mid, "failed", utcnow(), error_message=reason)
-        for mid in message_ids
-        if mid not in final
-    ]
-    if outcomes:
-        store.record_outcomes(outcomes)
-    return len(outcomes)
-
-
-def _accepted(pack: _Pack, message_id: str, f: QueuedFields, fetched: dict[str, bytes]) -> Accepted:
-    return Accepted(
-        account_id=pack.account_id,
-        message_id=message_id,
-        from_email=f.from_email,
-        to=f.to,
-        subject=f.subject,
-        from_name=f.from_name,
-        cc=f.cc,
-        bcc=f.bcc,
-        reply_to=f.reply_to,
-        html=f.html,
-        text=f.text,
-        track_opens=f.track_opens,
-        track_clicks=f.track_clicks,
-        tracking_base=pack.payload.tracking_base,
-        test=pack.test,
-        attachments=files_of(f, fetched),
-    )
-
-
-def _outcome(
-    pack: _Pack, message_id: str, result: Result, status: str, error: str | None = None
-) -> Outcome:
-    provider = result.provider
-    return Outcome(
-        pack.account_id,
-        message_id,
-        status,
-        utcnow(),
-        error_message=error,
-        note=result.note,
-        provider_message_id=result.provider_message_id,
-        provider_id=provider.provider_id if provider else None,
-        provider_kind=provider.kind.value if provider else None,
-    )

@@ -8,7 +8,7 @@ from typing import Any
 from mailpass.models import MessageStatus
 from mailpass.ports import PackStore, Queue
 from mailpass.queue_payload import Poison, parse
-from mailpass.service.dispatch import INTERRUPTED, POISON, fail_unfinished
+from mailpass.service.pack import INTERRUPTED, POISON, fail_unfinished
 
 
 @dataclass
