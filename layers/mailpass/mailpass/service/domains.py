@@ -203,9 +203,16 @@ class DomainService:
         domain_id = domain_id_for(account_id, name)
         if self._store.get_domain(account_id, domain_id) is not None:
             raise Conflict(f"The account has the domain {name} already")
+        now = self._clock()
+        domain = self._create(account_id, domain_id, name, next_check_at=now + FIRST_DELAY)
+        return domain.public()
+
+    def _create(
+        self, account_id: str, domain_id: str, name: str, *, next_check_at: datetime | None
+    ) -> Domain:
+        """A new pending domain: its SES identity, its ownership token and its records."""
         dkim = self._ses.create(name)
         token = secrets.token_urlsafe(24)
-        now = self._clock()
         domain = Domain(
             domain_id=domain_id,
             account_id=account_id,
@@ -213,11 +220,11 @@ class DomainService:
             token=token,
             records=tuple(self._records(name, token, dkim.tokens)),
             dkim_tokens=dkim.tokens,
-            created_at=now,
-            next_check_at=now + FIRST_DELAY,
+            created_at=self._clock(),
+            next_check_at=next_check_at,
         )
         self._store.create_domain(domain)
-        return domain.public()
+        return domain
 
     def add_verified(self, account_id: str, raw_name: str) -> Domain:
         """The operator's `domain add --verified`: for a single-tenant install whose operator
@@ -226,18 +233,7 @@ class DomainService:
         domain_id = domain_id_for(account_id, name)
         found = self._store.get_domain(account_id, domain_id)
         if found is None:
-            dkim = self._ses.create(name)
-            token = secrets.token_urlsafe(24)
-            found = Domain(
-                domain_id=domain_id,
-                account_id=account_id,
-                name=name,
-                token=token,
-                records=tuple(self._records(name, token, dkim.tokens)),
-                dkim_tokens=dkim.tokens,
-                created_at=self._clock(),
-            )
-            self._store.create_domain(found)
+            found = self._create(account_id, domain_id, name, next_check_at=None)
         if found.status is DomainStatus.VERIFIED:
             return found
         now = self._clock()
