@@ -240,7 +240,8 @@ def create_buckets(names: LocalNames, client: Any) -> dict[str, str]:
 
 def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:
     """A CloudFormation lifecycle rule in the S3 API's shape."""
-    out: dict[str, Any] = {"ID": rule.get("Id", ""), "Status": rule["Status"], "Filter": {}}
+    prefix = {"Prefix": rule["Prefix"]} if "Prefix" in rule else {}
+    out: dict[str, Any] = {"ID": rule.get("Id", ""), "Status": rule["Status"], "Filter": prefix}
     if "ExpirationInDays" in rule:
         out["Expiration"] = {"Days": int(rule["ExpirationInDays"])}
     abort = rule.get("AbortIncompleteMultipartUpload")

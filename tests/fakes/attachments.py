@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from mailpass.errors import AttachmentUnavailable
+from mailpass.errors import AttachmentMissing, AttachmentUnavailable
 
 
 @dataclass
@@ -20,8 +20,10 @@ class InMemoryAttachments:
 
     def get(self, key: str) -> bytes:
         self.gets.append(key)
-        if self.unavailable or key not in self.objects:
+        if self.unavailable:
             raise AttachmentUnavailable(f"{key}: not available")
+        if key not in self.objects:
+            raise AttachmentMissing(f"{key}: no such object")
         return self.objects[key]
 
     def delete(self, keys: list[str]) -> None:

@@ -171,7 +171,9 @@ def test_the_bucket_is_made_from_the_template(services: Container) -> None:
     assert bucket
     s3 = boto3_s3()
     rules = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
-    assert rules[0]["Expiration"]["Days"] == services.settings.message_retention_days
+    days = {r["Filter"]["Prefix"]: r["Expiration"]["Days"] for r in rules}
+    # Batch files go with the message retention; scheduled files outlive a 30-day wait.
+    assert days == {"batch/": services.settings.message_retention_days, "scheduled/": 45}
     block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
     assert all(block.values())
     sse = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]
@@ -184,7 +186,7 @@ def test_a_100_message_batch_stores_its_shared_file_once_and_delivers_it_to_each
     files = [{"filename": "보고서.pdf", "content": b64(PDF)}]
     result = batch_with_files(pipeline, account, 100, files)
     assert result["queued"] == 100, result["messages"][:2]
-    keys = stored_keys(pipeline.services, f"{account.account_id}/")
+    keys = stored_keys(pipeline.services, f"batch/{account.account_id}/")
     assert len(keys) == 1  # one object for the hundred
     (body,) = [m["Body"] for m in peek(pipeline)][:1]
     assert b64(PDF)[:100] not in body  # the queue carries the reference, not the bytes
@@ -196,7 +198,7 @@ def test_a_100_message_batch_stores_its_shared_file_once_and_delivers_it_to_each
         assert part.get_payload(decode=True) == PDF
     # Shared by the batch's four packs: no pack knows when the others are done, so the bucket's
     # lifecycle rule expires it (see README, Attachments).
-    assert stored_keys(pipeline.services, f"{account.account_id}/") == keys
+    assert stored_keys(pipeline.services, f"batch/{account.account_id}/") == keys
 
 
 def test_a_packs_own_files_are_deleted_once_its_messages_are_final(
@@ -208,9 +210,9 @@ def test_a_packs_own_files_are_deleted_once_its_messages_are_final(
     ]
     result = batch_with_files(pipeline, account, 3, files)
     assert result["queued"] == 3
-    assert len(stored_keys(pipeline.services, f"{account.account_id}/")) == 2
+    assert len(stored_keys(pipeline.services, f"batch/{account.account_id}/")) == 2
     assert drain_with_files(pipeline).sent == 3
-    assert stored_keys(pipeline.services, f"{account.account_id}/") == []
+    assert stored_keys(pipeline.services, f"batch/{account.account_id}/") == []
     msg = delivered(sink, result["messages"][0]["message_id"])
     image = next(p for p in msg.walk() if p.get_content_type() == "image/png")
     assert image["Content-ID"] == "<logo>"
@@ -245,3 +247,20 @@ def peek(pipeline: Pipeline) -> list[dict[str, Any]]:
         QueueUrl=pipeline.url, MaxNumberOfMessages=10, VisibilityTimeout=0
     )
     return list(got.get("Messages", []))
+
+
+def test_a_missing_object_is_missing_for_good_in_s3_as_in_the_fake(services: Container) -> None:
+    # The dispatcher fails messages on AttachmentMissing and retries on AttachmentUnavailable:
+    # the adapter and the fake must tell them apart the same way.
+    from mailpass.errors import AttachmentMissing
+
+    from tests.fakes.attachments import InMemoryAttachments
+
+    store = services.attachments
+    assert store is not None
+    for bucket in (store, InMemoryAttachments()):
+        bucket.put("batch/x/y/present", b"here")
+        assert bucket.get("batch/x/y/present") == b"here"
+        bucket.delete(["batch/x/y/present"])
+        with pytest.raises(AttachmentMissing):
+            bucket.get("batch/x/y/present")

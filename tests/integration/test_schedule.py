@@ -7,12 +7,15 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from email import message_from_bytes
+from email.policy import default
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 import pytest
 from mailpass.adapters.sqs import SqsQueue
+from mailpass.container import Container
 from mailpass.errors import NotCancelable
 from mailpass.mime import OutgoingMessage
 from mailpass.models import Principal, Provider, iso, utcnow
@@ -25,6 +28,7 @@ from mailpass_dev.seed import Seeded
 from mailpass_dev.servers import Caught, SmtpSink
 
 from tests.integration.conftest import EVENTS
+from tests.integration.test_attachments import PDF, PNG, b64, stored_keys
 from tests.integration.test_batch import Countdown, Pipeline, pipeline  # noqa: F401
 from tests.waiting import wait_until
 
@@ -98,6 +102,33 @@ def test_a_scheduled_send_is_delivered_after_its_time_and_not_before(
     assert status(api, account, mid)["status"] == "sent"
     tick()
     assert len(sink.find(mid)) == 1  # exactly once
+
+
+def test_a_scheduled_message_with_files_waits_with_them_in_s3_and_delivers_them(
+    api: httpx.Client, account: Seeded, sink: SmtpSink, services: Container
+) -> None:
+    at = utcnow() + AHEAD
+    mid = schedule(
+        api,
+        account,
+        at,
+        html='<p>Report</p><img src="cid:logo">',
+        attachments=[
+            {"filename": "보고서.pdf", "content": b64(PDF)},
+            {"filename": "logo.png", "content": b64(PNG), "content_id": "logo"},
+        ],
+    )
+    prefix = f"scheduled/{account.account_id}/"
+    assert len(stored_keys(services, prefix)) == 2  # waiting in the bucket, not in DynamoDB
+    caught = wait_until(lambda: delivered_after(sink, mid, at), "the scheduled message", timeout=90)
+    assert len(caught) == 1
+    eml = message_from_bytes(caught[0].path.read_bytes(), policy=default)
+    files = {p.get_filename(): p.get_payload(decode=True) for p in eml.iter_attachments()}
+    assert files["보고서.pdf"] == PDF
+    inline = [p for p in eml.walk() if p.get("Content-ID") == "<logo>"]
+    assert [p.get_payload(decode=True) for p in inline] == [PNG]
+    assert status(api, account, mid)["status"] == "sent"
+    assert stored_keys(services, prefix) == []  # its own files, deleted once it is final
 
 
 def test_a_cancel_before_its_time_wins(api: httpx.Client, account: Seeded, sink: SmtpSink) -> None:

@@ -68,7 +68,7 @@ def test_identical_files_are_stored_once_and_the_queue_carries_references(
     assert out["queued"] == 60
     assert len(bucket.objects) == 1  # 120 file parts, one content
     (key,) = bucket.objects
-    assert key.startswith(f"{env.account}/")
+    assert key.startswith(f"batch/{env.account}/")
     assert key.endswith(hashlib.sha256(PDF).hexdigest())
     bodies = queue.bodies()
     assert len(bodies) == 3

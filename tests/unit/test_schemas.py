@@ -113,18 +113,18 @@ def test_metadata_size_is_bounded() -> None:
     assert errors_for(metadata={"k": "x" * 9000})[0][0] == "metadata"
 
 
-def test_a_scheduled_message_cannot_carry_attachments_yet() -> None:
-    # Refused with a clear 400 rather than queued without its files.
-    with pytest.raises(ValidationError, match="attachments cannot be combined with scheduled_at"):
-        SendRequest.model_validate(
-            {
-                "to": "user@example.com",
-                "subject": "Report",
-                "text": "attached",
-                "scheduled_at": _in_a_day(),
-                "attachments": [{"filename": "a.txt", "content": "aGk="}],
-            }
-        )
+def test_a_scheduled_message_can_carry_attachments() -> None:
+    request = SendRequest.model_validate(
+        {
+            "to": "user@example.com",
+            "subject": "Report",
+            "text": "attached",
+            "scheduled_at": _in_a_day(),
+            "attachments": [{"filename": "a.txt", "content": "aGk="}],
+        }
+    )
+    assert request.scheduled_at is not None
+    assert [a.data for a in request.attachments] == [b"hi"]
 
 
 def _in_a_day() -> str:

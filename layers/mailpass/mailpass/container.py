@@ -179,7 +179,8 @@ class Container:
 
     @cached_property
     def attachments(self) -> AttachmentStore | None:
-        """Batch attachments' bucket (S3); /send never uses it."""
+        """The bucket (S3) for queued files: batches', and scheduled messages'. A /send that
+        sends now never uses it."""
         bucket = self.settings.attachment_bucket
         if not bucket:
             return None
@@ -240,6 +241,7 @@ class Container:
             self.tracking,
             templates=self.templates,
             scheduler=self.scheduler,
+            attachments=lambda: self.attachments,
         )
 
     @cached_property

@@ -124,8 +124,13 @@ class ProviderError(Exception):
 
 
 class AttachmentUnavailable(Exception):
-    """A batch message's stored attachment could not be read (S3 failed, or it is gone). Not
-    an API error: the dispatcher leaves the pack for a later try (the DLQ after max_receives)."""
+    """A queued message's stored attachment could not be read now (S3 failed). Not an API
+    error: the dispatcher leaves the pack for a later try (the DLQ after max_receives)."""
+
+
+class AttachmentMissing(AttachmentUnavailable):
+    """The stored attachment is gone for good (no such key: expired, or deleted). Trying again
+    cannot help, so the messages that name it fail at once, with the reason."""
 
 
 class DnsUnavailable(Exception):

@@ -407,11 +407,13 @@ class Queue(Protocol):
 
 
 class AttachmentStore(Protocol):
-    """Batch attachments between /send-batch and the dispatcher (S3), by key."""
+    """Queued attachments (batch and scheduled messages) between the API and the dispatcher
+    (S3), by key."""
 
     def put(self, key: str, data: bytes) -> None: ...
     def get(self, key: str) -> bytes:
-        """Raises AttachmentUnavailable when it cannot be read (missing, or S3 failed)."""
+        """Raises AttachmentMissing when there is no such object, AttachmentUnavailable when
+        it cannot be read now (S3 failed)."""
         ...
 
     def delete(self, keys: list[str]) -> None:

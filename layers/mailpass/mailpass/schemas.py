@@ -289,10 +289,6 @@ class MessageFields(StrictModel):
                 raise ValueError("variables are only for a template_id")
             if not self.html and not self.text:
                 raise ValueError("one of html or text is required")
-        if self.scheduled_at is not None and self.attachments:
-            # A scheduled message's body waits in DynamoDB for its time; files do not fit there,
-            # and staging them in the batch bucket for a later send is not built yet.
-            raise ValueError("attachments cannot be combined with scheduled_at yet")
         total = 1 + len(self.cc) + len(self.bcc)
         if total > MAX_RECIPIENTS:
             raise ValueError(f"at most {MAX_RECIPIENTS} recipients in to, cc and bcc together")

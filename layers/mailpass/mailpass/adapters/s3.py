@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from mailpass.errors import AttachmentUnavailable
+from mailpass.errors import AttachmentMissing, AttachmentUnavailable
 from mailpass.observability import logger
 
 
@@ -27,7 +27,10 @@ class S3Attachments:
                 data: bytes = body.read()
             finally:
                 body.close()
-        except Exception as exc:  # NoSuchKey, throttling, the network: all "not now"
+        except Exception as exc:
+            if _no_such_key(exc):  # gone for good: the messages naming it fail, not retry
+                raise AttachmentMissing(f"{key}: no such object") from exc
+            # Throttling, the network, permissions: "not now", tried again later.
             raise AttachmentUnavailable(f"{key}: {type(exc).__name__}: {exc}") from exc
         return data
 
@@ -45,3 +48,11 @@ class S3Attachments:
                 continue
             if out.get("Errors"):
                 logger.warning("attachments not deleted", extra={"errors": out["Errors"][:5]})
+
+
+def _no_such_key(exc: Exception) -> bool:
+    response = getattr(exc, "response", None)
+    if not isinstance(response, dict):
+        return False
+    code = response.get("Error", {}).get("Code")
+    return code in ("NoSuchKey", "404")

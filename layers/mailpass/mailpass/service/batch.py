@@ -19,7 +19,12 @@ from mailpass.ports import AttachmentStore, EnqueueStore, Outcome, Queue, Schedu
 from mailpass.queue_payload import entry_json, pack_body, pack_head, with_attachments
 from mailpass.schemas import BatchRequest, MessageFields
 from mailpass.senders import SenderPolicy
-from mailpass.service.attachments import Staged, encoded_size
+from mailpass.service.attachments import (
+    BATCH_PREFIX,
+    SCHEDULED_PREFIX,
+    Staged,
+    files_too_big,
+)
 from mailpass.service.delivery import sender_refused
 from mailpass.service.schedule import is_ahead
 from mailpass.settings import Settings
@@ -84,6 +89,7 @@ class BatchService:
         valid: list[tuple[int, MessageFields, str]] = []
         staged = Staged(principal.account_id, new_id("batch"))
         keys: dict[int, set[str]] = {}  # message index -> the attachment objects it names
+        later: dict[int, datetime] = {}  # scheduled ahead: index -> when
         for index, raw in enumerate(request.messages):
             to = raw.get("to") if isinstance(raw.get("to"), str) else None
             items.append({"to": to, "status": "failed"})
@@ -135,8 +141,13 @@ class BatchService:
                     " bytes; send larger ones with /send",
                 )
                 continue
+            if self._scheduler is not None and is_ahead(fields.scheduled_at, self._scheduler.now()):
+                assert fields.scheduled_at is not None
+                later[index] = fields.scheduled_at
             if fields.attachments:
-                refs = staged.add(fields.attachments)
+                # A scheduled message's files wait with it (their own lifecycle rule).
+                prefix = SCHEDULED_PREFIX if index in later else BATCH_PREFIX
+                refs = staged.add(fields.attachments, prefix=prefix)
                 body = with_attachments(body, refs)
                 keys[index] = {r.key for r in refs}
             valid.append((index, fields, body))
@@ -153,6 +164,7 @@ class BatchService:
                 items,
                 tracking_base,
                 keys,
+                later,
             )
         queued = sum(1 for i in items if i["status"] == "queued")
         scheduled = sum(1 for i in items if i["status"] == "scheduled")
@@ -173,6 +185,7 @@ class BatchService:
         items: list[dict[str, Any]],
         tracking_base: str | None = None,
         keys: dict[int, set[str]] | None = None,
+        later: dict[int, datetime] | None = None,
     ) -> None:
         # One atomic counter step reserves the whole batch's block of queue ids.
         first = self._store.allocate_queue_ids(len(valid))
@@ -180,12 +193,10 @@ class BatchService:
         expires = int((now + timedelta(days=self._settings.message_retention_days)).timestamp())
         records: dict[int, MessageRecord] = {}
         entries: dict[int, str] = {}
-        later: dict[int, datetime] = {}  # scheduled ahead: index -> when
+        keys = keys or {}
+        later = later or {}
         for offset, (index, fields, body) in enumerate(valid):
             message_id = new_message_id(self._settings.message_id_domain, now.timestamp())
-            if self._scheduler is not None and is_ahead(fields.scheduled_at, self._scheduler.now()):
-                assert fields.scheduled_at is not None
-                later[index] = fields.scheduled_at
             record = MessageRecord(
                 account_id=principal.account_id,
                 message_id=message_id,
@@ -221,7 +232,7 @@ class BatchService:
             provider_id=provider_id,
             test=principal.test,
             tracking_base=tracking_base,
-            attachments=bool(keys),
+            attachments=any(i not in later for i in keys),
         )
         packs = self._pack(
             head,
@@ -230,7 +241,7 @@ class BatchService:
                 for i, e in entries.items()
                 if records[i].message_id not in unstored and i not in later
             ],
-            keys or {},
+            keys,
         )
         not_sent = self._queue.send_batch({str(n): body for n, (body, _) in enumerate(packs)})
         not_queued = {i: why for n, why in not_sent.items() for i in packs[int(n)][1]}
@@ -243,6 +254,7 @@ class BatchService:
                     records,
                     entries,
                     {i: at for i, at in later.items() if records[i].message_id not in unstored},
+                    keys,
                 )
             )
         # A stored message that could not be queued must not sit in `queued` forever.
@@ -282,26 +294,33 @@ class BatchService:
         records: dict[int, MessageRecord],
         entries: dict[int, str],
         later: dict[int, datetime],
+        keys: dict[int, set[str]],
     ) -> dict[int, str]:
         """Each scheduled message waits as a pack of its own (service/schedule.py); returns
-        those that could not be placed, with why."""
+        those that could not be placed, with why. A file only one of them names is its pack's
+        to delete once final; one they share is left to the lifecycle rule."""
         assert self._scheduler is not None
-        head = pack_head(
-            account_id=principal.account_id,
-            provider_id=provider_id,
-            test=principal.test,
-            tracking_base=tracking_base,
-            scheduled=True,
-        )
+        users: dict[str, int] = {}
+        for i in later:
+            for key in keys.get(i, ()):
+                users[key] = users.get(key, 0) + 1
+
+        def body(i: int) -> str:
+            head = pack_head(
+                account_id=principal.account_id,
+                provider_id=provider_id,
+                test=principal.test,
+                tracking_base=tracking_base,
+                attachments=bool(keys.get(i)),
+                scheduled=True,
+            )
+            own = tuple(sorted(k for k in keys.get(i, ()) if users[k] == 1))
+            return pack_body(head, new_id("pack"), [entries[i]], own)
+
         waiting = {
             records[i].message_id: (
                 i,
-                ScheduledEntry(
-                    principal.account_id,
-                    records[i].message_id,
-                    at,
-                    pack_body(head, new_id("pack"), [entries[i]]),
-                ),
+                ScheduledEntry(principal.account_id, records[i].message_id, at, body(i)),
             )
             for i, at in later.items()
         }
@@ -320,14 +339,8 @@ class BatchService:
                 "VALIDATION_ERROR",
                 "Attachments in batches need the attachment bucket; send this one with /send",
             )
-        size = body_bytes + sum(encoded_size(len(a.data)) for a in fields.attachments)
-        if size > provider.message_size_limit:
-            return _error(
-                "PAYLOAD_TOO_LARGE",
-                f"The message would be about {size} bytes; {provider.name}"
-                f" ({provider.provider_id}) takes at most {provider.message_size_limit}",
-            )
-        return None
+        too_big = files_too_big(body_bytes, fields.attachments, provider)
+        return None if too_big is None else _error("PAYLOAD_TOO_LARGE", too_big)
 
     def _pack(
         self, head: str, entries: list[tuple[int, str]], keys: dict[int, set[str]]

@@ -53,7 +53,7 @@ from mailpass.ports import (
 )
 from mailpass.queue_payload import Poison, parse
 from mailpass.senders import SenderPolicy
-from mailpass.service.attachments import FileCache
+from mailpass.service.attachments import FileCache, lost_files
 from mailpass.service.delivery import Delivery, Status
 from mailpass.service.limits import Limits
 from mailpass.service.pack import (
@@ -360,7 +360,9 @@ class DispatchService:
         previous: Future[None] | None,
     ) -> tuple[Done, Future[None] | None]:
         try:  # read before the pack is marked sending: a failed read risks no duplicate
-            fetched = self._files.fetch(pack.payload) if pack.payload.has_attachments else {}
+            fetched, missing = (
+                self._files.fetch(pack.payload) if pack.payload.has_attachments else ({}, set())
+            )
         except AttachmentUnavailable as exc:
             logger.warning("attachments unavailable", extra={"pack_id": pack.pack_id, "why": exc})
             self._store.release_pack(pack.claim)
@@ -397,6 +399,10 @@ class DispatchService:
                 # Canceled first (or gone): never sent. Its RESULT says so, so a redelivered
                 # or interrupted pack does not count it as open.
                 outcomes.append(Outcome(pack.account_id, mid, "canceled", utcnow()))
+                continue
+            gone = lost_files(fields, missing) if missing else None
+            if gone is not None:  # no retry can bring the file back
+                outcomes.append(Outcome(pack.account_id, mid, "failed", utcnow(), gone))
                 continue
             quota.want = len(todo) - index  # enough for the rest of the pack
             result = self._delivery.deliver(

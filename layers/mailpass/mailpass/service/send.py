@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -19,8 +20,8 @@ from mailpass.ids import new_id, new_message_id
 from mailpass.mime import Attachment
 from mailpass.models import MessageRecord, MessageStatus, Principal, Provider, utcnow
 from mailpass.observability import metrics
-from mailpass.ports import Reservation, ScheduledEntry, SenderFactory, SendStore
-from mailpass.queue_payload import entry_json, pack_body, pack_head
+from mailpass.ports import AttachmentStore, Reservation, ScheduledEntry, SenderFactory, SendStore
+from mailpass.queue_payload import entry_json, pack_body, pack_head, with_attachments
 from mailpass.schemas import SendRequest
 from mailpass.senders import SenderPolicy
 from mailpass.service.delivery import TEST_KEY_NOTE, Accepted, Delivery, Status, Step
@@ -84,8 +85,12 @@ class SendService:
         *,
         templates: TemplateService | None = None,
         scheduler: Scheduler | None = None,
+        attachments: Callable[[], AttachmentStore | None] | None = None,
     ) -> None:
         self._store = store
+        # Made on first use: only a scheduled message with files needs the bucket; a /send
+        # that sends now never touches S3.
+        self._attachments = attachments
         self._settings = settings
         self._limits = limits
         self._delivery = Delivery(senders, tracking)
@@ -252,23 +257,52 @@ class SendService:
             test=principal.test,
             scheduled_at=request.scheduled_at,
         )
+        # Here, not at import: a /send that sends now never needs it.
+        from mailpass.service.attachments import SCHEDULED_PREFIX, Staged, files_too_big
+
+        fields_json = fields.model_dump_json(exclude_none=True, exclude={"attachments"})
+        staged = Staged(principal.account_id, new_id("sched"))
+        files: AttachmentStore | None = None
+        if request.attachments:  # the files wait in the bucket, the body names them
+            files = self._attachments() if self._attachments is not None else None
+            if files is None:
+                raise ValidationFailed(
+                    "Scheduled messages with attachments need the attachment bucket",
+                    details=[{"field": "attachments", "message": "no attachment bucket"}],
+                )
+            too_big = files_too_big(len(fields_json), request.attachments, provider)
+            if too_big is not None:
+                raise PayloadTooLarge(too_big)
+            refs = staged.add(request.attachments, prefix=SCHEDULED_PREFIX)
+            fields_json = with_attachments(fields_json, refs)
         head = pack_head(
             account_id=principal.account_id,
             provider_id=provider.provider_id,
             test=principal.test,
             tracking_base=tracking_base,
+            attachments=bool(staged.objects),
             scheduled=True,
         )
-        entry = entry_json(message_id, None, fields.model_dump_json(exclude_none=True))
-        body = pack_body(head, new_id("pack"), [entry])
+        entry = entry_json(message_id, None, fields_json)
+        # The files are this message's alone: its pack deletes them once it is final.
+        body = pack_body(head, new_id("pack"), [entry], tuple(sorted(staged.objects)))
         limit = self._settings.max_queued_message_bytes
         if len(body.encode()) > limit:  # it waits in SQS, as a batch's message does
             raise PayloadTooLarge(f"A scheduled message may be at most {limit} bytes")
-        self._store.put_message(record)  # stored first: no waiting body points at nothing
+        if files is not None:
+            staged.store(files)  # before the record: nothing stored points at a missing file
+        try:
+            self._store.put_message(record)  # stored first: no waiting body points at nothing
+        except BaseException:
+            if files is not None:
+                files.delete(list(staged.objects))
+            raise
         entry_ = ScheduledEntry(principal.account_id, message_id, request.scheduled_at, body)
         if self._scheduler.place([entry_]):
             reason = "could not be scheduled"
             self._store.mark_failed(principal.account_id, message_id, reason=reason, at=utcnow())
+            if files is not None:
+                files.delete(list(staged.objects))
             raise SendFailed(f"The message {reason}; retry")
         metrics.add_metric(name="MessagesScheduled", unit="Count", value=1)
         return SendResult(message_id, MessageStatus.SCHEDULED.value, request.to, from_email)
