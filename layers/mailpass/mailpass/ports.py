@@ -20,6 +20,7 @@ from mailpass.models import (
     Provider,
     Template,
     Webhook,
+    WebhookAttempt,
 )
 
 
@@ -112,8 +113,62 @@ class ProviderStore(AccountConfigReader, Protocol):
 
 
 class WebhookStore(AccountConfigReader, Protocol):
+    """An account's webhooks (read with the account) and their delivery log. Every update names
+    one webhook and raises NotFound when it does not exist, unless said otherwise."""
+
     def put_webhook(self, webhook: Webhook) -> None: ...
     def delete_webhook(self, account_id: str, webhook_id: str) -> None: ...
+    def update_webhook(
+        self,
+        account_id: str,
+        webhook_id: str,
+        *,
+        at: datetime,
+        url: str | None = None,
+        event_types: tuple[str, ...] | None = None,
+        enabled: bool | None = None,
+    ) -> Webhook:
+        """Change the fields given. `enabled=True` also clears the disabled reason and the
+        failure streak; `enabled=False` disables it "by the account"."""
+        ...
+
+    def rotate_secret(
+        self,
+        account_id: str,
+        webhook_id: str,
+        *,
+        expected_secret_id: str,
+        secret_id: str,
+        previous_until: datetime,
+        at: datetime,
+    ) -> Webhook:
+        """Make `secret_id` current and the current one previous until `previous_until`, only
+        while the current one is still `expected_secret_id` (else Conflict)."""
+        ...
+
+    def record_failure(self, account_id: str, webhook_id: str, at: datetime) -> Webhook | None:
+        """One more failed attempt in the streak (started at `at` if none is running); the
+        webhook as it is now, None when it no longer exists."""
+        ...
+
+    def clear_failures(self, account_id: str, webhook_id: str) -> None:
+        """End the streak after a success; nothing when there is none (or no webhook)."""
+        ...
+
+    def disable_webhook(self, account_id: str, webhook_id: str, reason: str, at: datetime) -> bool:
+        """Disable it if it is enabled; False when it was not (or does not exist)."""
+        ...
+
+    def add_attempt(self, attempt: WebhookAttempt, expires_at: int) -> None:
+        """Log one delivery attempt, kept until `expires_at` (unix seconds, the table's TTL)."""
+        ...
+
+    def list_attempts(
+        self, account_id: str, webhook_id: str, limit: int, after: str | None
+    ) -> tuple[list[WebhookAttempt], str | None]:
+        """The webhook's attempts, newest first: a page of at most `limit`, and the position to
+        pass as `after` for the next page (None at the end)."""
+        ...
 
 
 class TemplateStore(Protocol):

@@ -329,3 +329,22 @@ class WebhookCreate(StrictModel):
 
     url: Annotated[str, Field(min_length=8, max_length=2048), AfterValidator(clean_header_text)]
     event_types: Annotated[list[Annotated[str, Field(max_length=32)]], Field(min_length=1)]
+
+
+class WebhookUpdate(StrictModel):
+    """PATCH /api/v1/webhooks/{webhook_id}: only the fields given change."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    url: (
+        Annotated[str, Field(min_length=8, max_length=2048), AfterValidator(clean_header_text)]
+        | None
+    ) = None
+    event_types: (
+        Annotated[list[Annotated[str, Field(max_length=32)]], Field(min_length=1)] | None
+    ) = None
+    enabled: bool | None = Field(
+        default=None,
+        description="true turns a disabled webhook back on (and forgets its failure streak); "
+        "false turns it off.",
+    )
