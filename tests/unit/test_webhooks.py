@@ -497,3 +497,12 @@ def test_a_log_write_failing_after_a_success_does_not_deliver_again(setup: Setup
     setup.world.store.add_attempt = broken  # type: ignore[method-assign]
     assert setup.drain(Receiver()) == ["delivered: 200"]
     assert not setup.queue.entries
+
+
+def test_the_documented_event_types_are_the_ones_served() -> None:
+    from typing import get_args
+
+    from mailpass.models import WEBHOOK_EVENTS
+    from mailpass.schemas import WebhookEvent
+
+    assert get_args(WebhookEvent) == WEBHOOK_EVENTS

@@ -7,7 +7,7 @@ import json
 import math
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -322,13 +322,19 @@ class BatchRequest(StrictModel):
     from_name: Annotated[HeaderText, Field(max_length=MAX_NAME_CHARS)] | None = None
 
 
+# models.WEBHOOK_EVENTS, spelled out so the document lists them (tests hold the two equal).
+WebhookEvent = Literal[
+    "open", "click", "delivery", "bounce", "complaint", "reject", "delivery_delay"
+]
+
+
 class WebhookCreate(StrictModel):
     """POST /api/v1/webhooks"""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     url: Annotated[str, Field(min_length=8, max_length=2048), AfterValidator(clean_header_text)]
-    event_types: Annotated[list[Annotated[str, Field(max_length=32)]], Field(min_length=1)]
+    event_types: Annotated[list[WebhookEvent], Field(min_length=1)]
 
 
 class WebhookUpdate(StrictModel):
@@ -340,9 +346,7 @@ class WebhookUpdate(StrictModel):
         Annotated[str, Field(min_length=8, max_length=2048), AfterValidator(clean_header_text)]
         | None
     ) = None
-    event_types: (
-        Annotated[list[Annotated[str, Field(max_length=32)]], Field(min_length=1)] | None
-    ) = None
+    event_types: Annotated[list[WebhookEvent], Field(min_length=1)] | None = None
     enabled: bool | None = Field(
         default=None,
         description="true turns a disabled webhook back on (and forgets its failure streak); "
