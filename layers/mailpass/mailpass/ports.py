@@ -113,8 +113,8 @@ class ProviderStore(AccountConfigReader, Protocol):
 
 
 class WebhookStore(AccountConfigReader, Protocol):
-    """An account's webhooks (read with the account) and their delivery log. Every update names
-    one webhook and raises NotFound when it does not exist, unless said otherwise."""
+    """Webhooks (read with the account) and their delivery log. Updates raise NotFound for a
+    webhook that does not exist, unless they say otherwise."""
 
     def put_webhook(self, webhook: Webhook) -> None: ...
     def delete_webhook(self, account_id: str, webhook_id: str) -> None: ...
@@ -128,8 +128,7 @@ class WebhookStore(AccountConfigReader, Protocol):
         event_types: tuple[str, ...] | None = None,
         enabled: bool | None = None,
     ) -> Webhook:
-        """Change the fields given. `enabled=True` also clears the disabled reason and the
-        failure streak; `enabled=False` disables it "by the account"."""
+        """The fields given; enabled=True also clears the reason and the failure streak."""
         ...
 
     def rotate_secret(
@@ -142,32 +141,23 @@ class WebhookStore(AccountConfigReader, Protocol):
         previous_until: datetime,
         at: datetime,
     ) -> Webhook:
-        """Make `secret_id` current and the current one previous until `previous_until`, only
-        while the current one is still `expected_secret_id` (else Conflict)."""
+        """`secret_id` current, the current one previous; Conflict if it is not `expected`."""
         ...
 
     def record_failure(self, account_id: str, webhook_id: str, at: datetime) -> Webhook | None:
-        """One more failed attempt in the streak (started at `at` if none is running); the
-        webhook as it is now, None when it no longer exists."""
+        """One more failure in the streak; the webhook after it (None: no such webhook)."""
         ...
 
-    def clear_failures(self, account_id: str, webhook_id: str) -> None:
-        """End the streak after a success; nothing when there is none (or no webhook)."""
-        ...
-
+    def clear_failures(self, account_id: str, webhook_id: str) -> None: ...
     def disable_webhook(self, account_id: str, webhook_id: str, reason: str, at: datetime) -> bool:
-        """Disable it if it is enabled; False when it was not (or does not exist)."""
+        """False when it was not enabled (or does not exist)."""
         ...
 
-    def add_attempt(self, attempt: WebhookAttempt, expires_at: int) -> None:
-        """Log one delivery attempt, kept until `expires_at` (unix seconds, the table's TTL)."""
-        ...
-
+    def add_attempt(self, attempt: WebhookAttempt, expires_at: int) -> None: ...
     def list_attempts(
         self, account_id: str, webhook_id: str, limit: int, after: str | None
     ) -> tuple[list[WebhookAttempt], str | None]:
-        """The webhook's attempts, newest first: a page of at most `limit`, and the position to
-        pass as `after` for the next page (None at the end)."""
+        """Newest first, at most `limit` after the position `after`; the next position."""
         ...
 
 
