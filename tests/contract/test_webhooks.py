@@ -34,6 +34,10 @@ def read(stores: Stores, hook: Webhook) -> Webhook:
 def test_a_webhook_is_updated_field_by_field(stores: Stores) -> None:
     hook = webhook(stores)
     later = NOW + timedelta(minutes=5)
+    failing = stores.webhooks.record_failure(hook.account_id, hook.webhook_id, NOW)
+    assert failing is not None
+    assert failing.failures == 1
+    # A new url is a new endpoint: the failures counted so far are not its own.
     moved = stores.webhooks.update_webhook(
         hook.account_id, hook.webhook_id, at=later, url="https://hooks.example.com/v2"
     )

@@ -94,6 +94,8 @@ class InMemoryWebhooks(ConfigReading):
             event_types=hook.event_types if event_types is None else event_types,
             updated_at=at,
         )
+        if url is not None:
+            hook = replace(hook, failures=0, failing_since=None)
         if enabled is True:
             hook = replace(
                 hook,

@@ -108,7 +108,8 @@ def setup(world: World) -> Setup:
     service = WebhookService(
         world.store,
         world.secrets,
-        world.settings,
+        # As deployed, whatever the environment says (the local stack's allows plain http).
+        world.settings.model_copy(update={"allow_local_egress": False}),
         lambda: queue,
         clock=clock.seconds,
         now=clock.now,

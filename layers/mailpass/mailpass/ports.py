@@ -128,7 +128,7 @@ class WebhookStore(AccountConfigReader, Protocol):
         event_types: tuple[str, ...] | None = None,
         enabled: bool | None = None,
     ) -> Webhook:
-        """The fields given; enabled=True also clears the reason and the failure streak."""
+        """The fields given; a new url or enabled=True also ends the failure streak."""
         ...
 
     def rotate_secret(

@@ -185,8 +185,9 @@ class WebhookService:
         event_types: list[str] | None = None,
         enabled: bool | None = None,
     ) -> dict[str, Any]:
-        """Change the url (through the egress guard, as at creation), the event types, or turn
-        it on again (which also forgets the failure streak) or off."""
+        """Change the url (through the egress guard, as at creation; a new url starts the
+        failure count afresh), the event types, or turn it on again (which forgets the failures
+        too) or off."""
         types = None if event_types is None else _check_events(event_types)
         if url is not None:
             _check_url(url, self._settings.allow_local_egress, self._resolve)

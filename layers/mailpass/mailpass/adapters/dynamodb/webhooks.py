@@ -141,6 +141,11 @@ class DynamoWebhooks(ConfigReading):
         sets = ["updated_at = :at"]
         removes: list[str] = []
         values: dict[str, Any] = {":at": at.isoformat()}
+        if url is not None or enabled is True:
+            # A new endpoint, or a fresh start: the failures counted so far are not its own.
+            sets.append("failures = :zero")
+            removes.append("failing_since")
+            values[":zero"] = 0
         if url is not None:
             sets.append("#url = :url")
             values[":url"] = url
@@ -148,9 +153,9 @@ class DynamoWebhooks(ConfigReading):
             sets.append("event_types = :types")
             values[":types"] = list(event_types)
         if enabled is True:
-            sets += ["enabled = :on", "failures = :zero"]
-            removes += ["disabled_reason", "disabled_at", "failing_since"]
-            values |= {":on": True, ":zero": 0}
+            sets.append("enabled = :on")
+            removes += ["disabled_reason", "disabled_at"]
+            values[":on"] = True
         elif enabled is False:
             sets += ["enabled = :off", "disabled_reason = :why", "disabled_at = :at"]
             values |= {":off": False, ":why": "disabled by the account"}
