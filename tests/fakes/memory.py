@@ -16,6 +16,7 @@ from mailpass.models import (
     Provider,
     Template,
     Webhook,
+    WebhookAttempt,
 )
 from mailpass.ports import AccountConfig, Outcome, ScheduledEntry
 
@@ -49,6 +50,10 @@ class Memory:
     domain_holders: dict[str, set[str]] = field(default_factory=dict)  # name -> accounts
     domain_owners: dict[str, str] = field(default_factory=dict)  # name -> verified account
     templates: dict[str, dict[str, Template]] = field(default_factory=dict)  # account -> id
+    # (account, webhook) -> position -> attempt, with its expiry (unix seconds)
+    webhook_log: dict[tuple[str, str], dict[str, tuple[WebhookAttempt, int]]] = field(
+        default_factory=dict
+    )
 
 
 class Shared:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
 from mailpass.errors import Conflict, NotFound
-from mailpass.models import Provider, Webhook
+from mailpass.models import Provider, Webhook, WebhookAttempt
 from mailpass.ports import AccountConfig
 
 from tests.fakes.memory import ConfigReading
@@ -66,3 +67,102 @@ class InMemoryWebhooks(ConfigReading):
     def delete_webhook(self, account_id: str, webhook_id: str) -> None:
         if self.memory.webhooks.get(account_id, {}).pop(webhook_id, None) is None:
             raise NotFound("No such webhook for this account")
+
+    def _get(self, account_id: str, webhook_id: str) -> Webhook | None:
+        return self.memory.webhooks.get(account_id, {}).get(webhook_id)
+
+    def _set(self, hook: Webhook) -> Webhook:
+        self.memory.webhooks[hook.account_id][hook.webhook_id] = hook
+        return hook
+
+    def update_webhook(
+        self,
+        account_id: str,
+        webhook_id: str,
+        *,
+        at: datetime,
+        url: str | None = None,
+        event_types: tuple[str, ...] | None = None,
+        enabled: bool | None = None,
+    ) -> Webhook:
+        hook = self._get(account_id, webhook_id)
+        if hook is None:
+            raise NotFound("No such webhook for this account")
+        hook = replace(
+            hook,
+            url=hook.url if url is None else url,
+            event_types=hook.event_types if event_types is None else event_types,
+            updated_at=at,
+        )
+        if url is not None:
+            hook = replace(hook, failures=0, failing_since=None)
+        if enabled is True:
+            hook = replace(
+                hook,
+                enabled=True,
+                disabled_reason=None,
+                disabled_at=None,
+                failures=0,
+                failing_since=None,
+            )
+        elif enabled is False:
+            hook = replace(
+                hook, enabled=False, disabled_reason="disabled by the account", disabled_at=at
+            )
+        return self._set(hook)
+
+    def rotate_secret(
+        self,
+        account_id: str,
+        webhook_id: str,
+        *,
+        expected_secret_id: str,
+        secret_id: str,
+        previous_until: datetime,
+        at: datetime,
+    ) -> Webhook:
+        hook = self._get(account_id, webhook_id)
+        if hook is None:
+            raise NotFound("No such webhook for this account")
+        if hook.secret_id != expected_secret_id:
+            raise Conflict("The secret was rotated at the same time")
+        return self._set(
+            replace(
+                hook,
+                secret_id=secret_id,
+                previous_secret_id=expected_secret_id,
+                previous_secret_until=previous_until,
+                updated_at=at,
+            )
+        )
+
+    def record_failure(self, account_id: str, webhook_id: str, at: datetime) -> Webhook | None:
+        hook = self._get(account_id, webhook_id)
+        if hook is None:
+            return None
+        since = hook.failing_since or at
+        return self._set(replace(hook, failures=hook.failures + 1, failing_since=since))
+
+    def clear_failures(self, account_id: str, webhook_id: str) -> None:
+        hook = self._get(account_id, webhook_id)
+        if hook is not None and hook.failures > 0:
+            self._set(replace(hook, failures=0, failing_since=None))
+
+    def disable_webhook(self, account_id: str, webhook_id: str, reason: str, at: datetime) -> bool:
+        hook = self._get(account_id, webhook_id)
+        if hook is None or not hook.enabled:
+            return False
+        self._set(replace(hook, enabled=False, disabled_reason=reason, disabled_at=at))
+        return True
+
+    def add_attempt(self, attempt: WebhookAttempt, expires_at: int) -> None:
+        log = self.memory.webhook_log.setdefault((attempt.account_id, attempt.webhook_id), {})
+        log[attempt.position] = (attempt, expires_at)
+
+    def list_attempts(
+        self, account_id: str, webhook_id: str, limit: int, after: str | None
+    ) -> tuple[list[WebhookAttempt], str | None]:
+        log = self.memory.webhook_log.get((account_id, webhook_id), {})
+        positions = sorted((p for p in log if after is None or p < after), reverse=True)
+        page = [log[p][0] for p in positions[:limit]]
+        return page, (page[-1].position if len(positions) > limit else None)

@@ -1,6 +1,7 @@
 """The committed openapi.json, fuzzed against the real local stack with schemathesis: every
 operation, then stateful sequences through the document's links (create a provider, then get,
-patch, test, make default and delete it; send, then read the status). Any 5xx, any body that does
+patch, test, make default and delete it; send, then read the status; create a webhook, then
+test it, read its deliveries, rotate its secret). Any 5xx, any body that does
 not match its declared schema and any status the operation does not declare is a failure.
 
     .venv/bin/pytest tests/integration/test_contract_fuzz.py   (also part of `make test`)
@@ -11,6 +12,7 @@ would make a later /send fail with a legitimate 500 SEND_FAILED."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ import pytest
 import schemathesis
 from mailpass_dev.seed import Seeded
 from mailpass_dev.servers import SmtpSink
+from mailpass_dev.stack import LocalStack
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
@@ -51,12 +54,23 @@ PROVIDER_OPERATIONS = {"createProvider", "updateProvider"}
 NETWORK_FIELDS = ("host", "port", "security", "username", "password", "region")
 
 
+WEBHOOK_OPERATIONS = {"createWebhook", "updateWebhook"}
+# Nothing listens there and nothing posts during the fuzz: a url the egress guard takes locally.
+WEBHOOK_URL = "http://127.0.0.1:9/hooks"
+
+
 def confine(case: Case, smtp_port: int) -> None:
-    """Point a provider the fuzzer writes at the local SMTP catcher, whatever else it says."""
-    if case.operation.definition.raw.get("operationId") not in PROVIDER_OPERATIONS:
-        return
+    """Point a provider the fuzzer writes at the local SMTP catcher, and a webhook at loopback,
+    whatever else it says (a made-up host does not resolve: always a 400)."""
+    operation = case.operation.definition.raw.get("operationId")
     body = case.body
     if not isinstance(body, dict):
+        return
+    if operation in WEBHOOK_OPERATIONS:
+        if "url" in body:
+            body["url"] = WEBHOOK_URL
+        return
+    if operation not in PROVIDER_OPERATIONS:
         return
     creating = "kind" in body
     if creating:
@@ -68,8 +82,14 @@ def confine(case: Case, smtp_port: int) -> None:
 
 
 @pytest.fixture
-def auth(account: Seeded) -> dict[str, str]:
-    return {"Authorization": f"Bearer {account.api_key}"}
+def auth(account: Seeded, env: LocalStack) -> Iterator[dict[str, str]]:
+    yield {"Authorization": f"Bearer {account.api_key}"}
+    # The test events the fuzzer queued: the queue is the session's, and the webhook tests
+    # after this one read it.
+    sqs, url = env.client("sqs"), env.env["MAILPASS_WEBHOOK_QUEUE_URL"]
+    while got := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        for m in got:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
 
 
 @schema.parametrize()
@@ -108,7 +128,11 @@ def test_stateful_links(api: httpx.Client, auth: dict[str, str], sink: SmtpSink)
             suppress_health_check=list(hypothesis.HealthCheck),
         )
     )
-    # The links were followed: a provider was created, then used through its id.
+    # The links were followed: a provider was created, then used through its id; so was a
+    # webhook (create -> test -> deliveries -> rotate).
     assert ("createProvider", 201) in answered
-    followed = {op for op, status in answered if status == 200}
+    followed = {op for op, status in answered if status in {200, 202}}
     assert {"getProvider", "updateProvider", "testProvider", "deleteProvider"} & followed, answered
+    assert ("createWebhook", 201) in answered
+    webhook_chain = {"testWebhook", "listWebhookDeliveries", "rotateWebhookSecret"}
+    assert webhook_chain & followed, answered

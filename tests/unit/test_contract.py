@@ -94,6 +94,7 @@ def test_request_bodies_are_declared_from_the_models(doc: dict[str, Any]) -> Non
         "PUT /api/v1/smtp-providers/fallbacks": "#/components/schemas/FallbackOrder",
         "PATCH /api/v1/smtp-providers/{provider_id}": "#/components/schemas/ProviderUpdate",
         "POST /api/v1/webhooks": "#/components/schemas/WebhookCreate",
+        "PATCH /api/v1/webhooks/{webhook_id}": "#/components/schemas/WebhookUpdate",
     }
     send = doc["components"]["schemas"]["SendRequest"]
     assert {"to", "subject", "html", "text", "cc", "bcc", "metadata"} <= send["properties"].keys()

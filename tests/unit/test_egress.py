@@ -9,8 +9,7 @@ from dataclasses import dataclass, field
 import pytest
 from mailpass.egress import Address, resolve_public
 from mailpass.errors import EgressRefused, ValidationFailed
-from mailpass.models import Provider, Webhook
-from mailpass.ports import AccountConfig
+from mailpass.models import Provider
 from mailpass.provider_schemas import ProviderCreate, ProviderUpdate
 from mailpass.service.providers import ProviderService
 from mailpass.service.webhooks import WebhookService
@@ -208,25 +207,9 @@ def test_presets_are_not_resolved_when_made(world: World) -> None:
     assert made["host"] == "smtp.sendgrid.net"
 
 
-@dataclass
-class Hooks:
-    """Just the webhook records (the shared in-memory store does not keep them)."""
-
-    made: list[Webhook] = field(default_factory=list)
-
-    def get_account_config(self, account_id: str) -> AccountConfig | None:
-        return None
-
-    def put_webhook(self, webhook: Webhook) -> None:
-        self.made.append(webhook)
-
-    def delete_webhook(self, account_id: str, webhook_id: str) -> None:
-        return None
-
-
 def webhooks(world: World, *, local: bool = False) -> WebhookService:
     settings = world.settings.model_copy(update={"allow_local_egress": local})
-    return WebhookService(Hooks(), world.secrets, settings, lambda: None, resolve=table)
+    return WebhookService(world.store, world.secrets, settings, lambda: None, resolve=table)
 
 
 @pytest.mark.parametrize(

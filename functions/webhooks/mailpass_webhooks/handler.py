@@ -1,5 +1,7 @@
 """Lambda entry point for the webhook queue: post each delivery; a failure goes back to the queue
-with exponential backoff (reported as a partial batch failure, so the others are not redone)."""
+to wait the retry schedule's next step (service/webhooks.py RETRY_SCHEDULE), reported as a partial
+batch failure so the others are not redone. After the last attempt the queue's redrive policy
+moves it to the dead-letter queue."""
 
 from __future__ import annotations
 
@@ -20,26 +22,26 @@ if TYPE_CHECKING:
 
 # A batch where every delivery failed is still answered item by item, not as an error.
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-BACKOFF_BASE_SECONDS = 30
-BACKOFF_MAX_SECONDS = 3600
-
-
-def backoff(receive_count: int) -> int:
-    return int(min(BACKOFF_BASE_SECONDS * 2 ** max(receive_count - 1, 0), BACKOFF_MAX_SECONDS))
 
 
 def record_handler(record: SQSRecord) -> str:
     container = get_container()
+    # The receive count is the attempt number: every receive of this message was a post of it.
+    attempt = int(record.attributes.approximate_receive_count or 1)
     try:
-        outcome = container.webhooks.deliver(record.body, container.webhook_post)
+        outcome = container.webhooks.deliver(record.body, container.webhook_post, attempt)
     except DeliveryFailed as exc:
-        count = int(record.attributes.approximate_receive_count or 1)
         queue = container.webhook_queue
-        if queue is not None:
-            queue.delay({record.receipt_handle: backoff(count)})
+        if queue is not None and exc.retry_in is not None:
+            queue.delay({record.receipt_handle: exc.retry_in})
         logger.warning(
             "webhook delivery failed",
-            extra={"reason": str(exc), "status": exc.status, "attempt": count},
+            extra={
+                "reason": str(exc),
+                "status": exc.status,
+                "attempt": attempt,
+                "retry_in": exc.retry_in,
+            },
         )
         metrics.add_metric(name="WebhookFailed", unit="Count", value=1)
         raise

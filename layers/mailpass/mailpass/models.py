@@ -264,6 +264,17 @@ class Webhook:
     event_types: tuple[str, ...]
     secret_id: str  # the signing secret lives in Secrets Manager
     created_at: datetime = field(default_factory=utcnow)
+    # Auto-disable (service/webhooks.py): off after 3 days or 50 attempts of failing, or a 410.
+    enabled: bool = True
+    disabled_reason: str | None = None
+    disabled_at: datetime | None = None
+    # The current failure streak: failed attempts in a row and when the first of them was made.
+    failures: int = 0
+    failing_since: datetime | None = None
+    # After a rotation, deliveries are signed with the previous secret too until this time.
+    previous_secret_id: str | None = None
+    previous_secret_until: datetime | None = None
+    updated_at: datetime | None = None
 
     def public(self) -> dict[str, Any]:
         return {
@@ -271,6 +282,56 @@ class Webhook:
             "url": self.url,
             "event_types": list(self.event_types),
             "created_at": iso(self.created_at),
+            "enabled": self.enabled,
+            "disabled_reason": self.disabled_reason,
+            "disabled_at": iso(self.disabled_at),
+            "consecutive_failures": self.failures,
+            "failing_since": iso(self.failing_since),
+            "previous_secret_expires_at": iso(self.previous_secret_until),
+            "updated_at": iso(self.updated_at),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookAttempt:
+    """One post of one event to one webhook, as the delivery log keeps it (30 days)."""
+
+    account_id: str
+    webhook_id: str
+    event_id: str
+    event_type: str
+    attempt: int  # 1 for the first post of the event, then each retry
+    at: datetime
+    duration_ms: int
+    status_code: int | None  # the receiver's answer; None when there was none
+    # None when a 2xx or any other status came back; else what stood in the way:
+    # timeout | refused | redirect | dns | tls | blocked | connection
+    error: str | None
+    detail: str  # the reason phrase, or what the connection raised
+    next_retry_at: datetime | None  # None: delivered, or no more tries
+
+    @property
+    def delivered(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+    @property
+    def position(self) -> str:
+        """Where it sorts in its webhook's log (by time, then event and attempt): the stores'
+        key and the service's paging cursor."""
+        return f"{self.at.astimezone(UTC):%Y-%m-%dT%H:%M:%S.%fZ}#{self.event_id}#{self.attempt:03d}"
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "event_id": self.event_id,
+            "event_type": self.event_type,
+            "attempt": self.attempt,
+            "created_at": iso(self.at),
+            "delivered": self.delivered,
+            "status_code": self.status_code,
+            "error": self.error,
+            "detail": self.detail,
+            "duration_ms": self.duration_ms,
+            "next_retry_at": iso(self.next_retry_at),
         }
 
 

@@ -20,6 +20,7 @@ from mailpass.models import (
     Provider,
     Template,
     Webhook,
+    WebhookAttempt,
 )
 
 
@@ -112,8 +113,52 @@ class ProviderStore(AccountConfigReader, Protocol):
 
 
 class WebhookStore(AccountConfigReader, Protocol):
+    """Webhooks (read with the account) and their delivery log. Updates raise NotFound for a
+    webhook that does not exist, unless they say otherwise."""
+
     def put_webhook(self, webhook: Webhook) -> None: ...
     def delete_webhook(self, account_id: str, webhook_id: str) -> None: ...
+    def update_webhook(
+        self,
+        account_id: str,
+        webhook_id: str,
+        *,
+        at: datetime,
+        url: str | None = None,
+        event_types: tuple[str, ...] | None = None,
+        enabled: bool | None = None,
+    ) -> Webhook:
+        """The fields given; a new url or enabled=True also ends the failure streak."""
+        ...
+
+    def rotate_secret(
+        self,
+        account_id: str,
+        webhook_id: str,
+        *,
+        expected_secret_id: str,
+        secret_id: str,
+        previous_until: datetime,
+        at: datetime,
+    ) -> Webhook:
+        """`secret_id` current, the current one previous; Conflict if it is not `expected`."""
+        ...
+
+    def record_failure(self, account_id: str, webhook_id: str, at: datetime) -> Webhook | None:
+        """One more failure in the streak; the webhook after it (None: no such webhook)."""
+        ...
+
+    def clear_failures(self, account_id: str, webhook_id: str) -> None: ...
+    def disable_webhook(self, account_id: str, webhook_id: str, reason: str, at: datetime) -> bool:
+        """False when it was not enabled (or does not exist)."""
+        ...
+
+    def add_attempt(self, attempt: WebhookAttempt, expires_at: int) -> None: ...
+    def list_attempts(
+        self, account_id: str, webhook_id: str, limit: int, after: str | None
+    ) -> tuple[list[WebhookAttempt], str | None]:
+        """Newest first, at most `limit` after the position `after`; the next position."""
+        ...
 
 
 class TemplateStore(Protocol):

@@ -7,7 +7,7 @@ import json
 import math
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -318,10 +318,33 @@ class BatchRequest(StrictModel):
     from_name: Annotated[HeaderText, Field(max_length=MAX_NAME_CHARS)] | None = None
 
 
+# models.WEBHOOK_EVENTS, spelled out so the document lists them (tests hold the two equal).
+WebhookEvent = Literal[
+    "open", "click", "delivery", "bounce", "complaint", "reject", "delivery_delay"
+]
+
+
 class WebhookCreate(StrictModel):
     """POST /api/v1/webhooks"""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     url: Annotated[str, Field(min_length=8, max_length=2048), AfterValidator(clean_header_text)]
-    event_types: Annotated[list[Annotated[str, Field(max_length=32)]], Field(min_length=1)]
+    event_types: Annotated[list[WebhookEvent], Field(min_length=1)]
+
+
+class WebhookUpdate(StrictModel):
+    """PATCH /api/v1/webhooks/{webhook_id}: only the fields given change."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    url: (
+        Annotated[str, Field(min_length=8, max_length=2048), AfterValidator(clean_header_text)]
+        | None
+    ) = None
+    event_types: Annotated[list[WebhookEvent], Field(min_length=1)] | None = None
+    enabled: bool | None = Field(
+        default=None,
+        description="true turns a disabled webhook back on (and forgets its failure streak); "
+        "false turns it off.",
+    )

@@ -4,7 +4,10 @@ guard checked at post time (not only at registration), and never following a red
 http.client keeps the URL's host for the Host header, SNI and the certificate check; only the TCP
 connection is made to the checked IP, so the name is not resolved twice (no DNS rebinding). It
 never follows redirects by itself: a 3xx comes back as that status, a failed attempt, because a
-redirect would be a second, unchecked destination."""
+redirect would be a second, unchecked destination.
+
+When nothing answered, the reason starts with what stood in the way (the delivery log's `error`):
+`blocked` (the egress guard), `dns`, `refused`, `timeout`, `tls` or `connection`."""
 
 from __future__ import annotations
 
@@ -36,16 +39,16 @@ class HttpPost:
         parts = urlsplit(url)
         secure = parts.scheme == "https"
         if not parts.hostname or not (secure or (self._allow_local and parts.scheme == "http")):
-            return 0, "refused: the url must be https://"
+            return 0, "blocked: the url must be https://"
         try:
             port = parts.port or (443 if secure else 80)
             addresses = egress.resolve_public(
                 parts.hostname, port, allow_loopback=self._allow_local, resolve=self._resolve
             )
         except EgressRefused as exc:
-            return 0, f"refused: {exc.message}"
+            return 0, f"{'blocked' if exc.permanent else 'dns'}: {exc.message}"
         except ValueError:
-            return 0, "refused: the url has an invalid port"
+            return 0, "blocked: the url has an invalid port"
         conn: http.client.HTTPConnection
         if secure:
             conn = http.client.HTTPSConnection(
@@ -67,6 +70,16 @@ class HttpPost:
             resp.read(MAX_REPLY_BYTES)
             return resp.status, resp.reason or ""
         except (http.client.HTTPException, OSError) as exc:
-            return 0, f"unreachable: {type(exc).__name__}: {exc}"
+            return 0, f"{_kind(exc)}: {type(exc).__name__}: {exc}"
         finally:
             conn.close()
+
+
+def _kind(exc: Exception) -> str:
+    if isinstance(exc, TimeoutError):  # socket.timeout is TimeoutError
+        return "timeout"
+    if isinstance(exc, ConnectionRefusedError):
+        return "refused"
+    if isinstance(exc, ssl.SSLError | ssl.CertificateError):
+        return "tls"
+    return "connection"

@@ -113,6 +113,26 @@ def domain_from(d: dict[str, Any]) -> Domain:
     )
 
 
+def webhook_from(d: dict[str, Any], account_id: str) -> Webhook:
+    """A CFG#WEBHOOK# item (adapters/dynamodb/webhooks.py writes it)."""
+    return Webhook(
+        webhook_id=d["webhook_id"],
+        account_id=account_id,
+        url=d["url"],
+        event_types=tuple(d.get("event_types") or ()),
+        secret_id=d["secret_id"],
+        created_at=dt(d.get("created_at")) or utcnow(),
+        enabled=d.get("enabled", True) is not False,
+        disabled_reason=d.get("disabled_reason"),
+        disabled_at=dt(d.get("disabled_at")),
+        failures=int(d.get("failures") or 0),
+        failing_since=dt(d.get("failing_since")),
+        previous_secret_id=d.get("previous_secret_id"),
+        previous_secret_until=dt(d.get("previous_secret_until")),
+        updated_at=dt(d.get("updated_at")),
+    )
+
+
 def read_account_config(table: Table, account_id: str) -> AccountConfig | None:
     """One consistent Query reads the account, its providers, webhooks and sender domains."""
     out = table.client.query(
@@ -130,16 +150,7 @@ def read_account_config(table: Table, account_id: str) -> AccountConfig | None:
         if d["sk"].startswith("CFG#DOMAIN#"):
             domains.append(domain_from(d))
         elif d["sk"].startswith("CFG#WEBHOOK#"):
-            webhooks.append(
-                Webhook(
-                    webhook_id=d["webhook_id"],
-                    account_id=account_id,
-                    url=d["url"],
-                    event_types=tuple(d.get("event_types") or ()),
-                    secret_id=d["secret_id"],
-                    created_at=dt(d.get("created_at")) or utcnow(),
-                )
-            )
+            webhooks.append(webhook_from(d, account_id))
         elif d["sk"] == "CFG#ACCOUNT":
             account = Account(
                 account_id=account_id,
