@@ -33,7 +33,8 @@ def _key(secret: str | bytes) -> bytes:
         return secret
     raw = secret.removeprefix(SECRET_PREFIX)
     try:
-        return base64.b64decode(raw, validate=True)
+        # Unpadded base64 is accepted too, as the reference libraries do.
+        return base64.b64decode(raw + "=" * (-len(raw) % 4), validate=True)
     except (binascii.Error, ValueError) as exc:
         raise WebhookVerificationError("The secret is not whsec_ + base64") from exc
 
