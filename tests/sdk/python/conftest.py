@@ -19,6 +19,7 @@ from tests.integration.conftest import (  # noqa: F401
     account,
     api,
     env,
+    lambda_context,
     services,
     sink,
 )
@@ -30,10 +31,10 @@ def openapi() -> dict[str, Any]:
     return spec
 
 
-def has_path(path: str) -> bool:
-    """Whether the committed contract has this path (the issue-12 endpoints switch their SDK
-    tests on by themselves once they are merged)."""
-    return path in openapi()["paths"]
+def has_operation(method: str, path: str) -> bool:
+    """Whether the committed contract has this operation (the issue-12 endpoints switch their
+    SDK tests on by themselves once they are merged)."""
+    return method.lower() in openapi()["paths"].get(path, {})
 
 
 @pytest.fixture
