@@ -49,3 +49,17 @@ def test_the_quickstart_example_runs(sdk_env: Seeded, sink: SmtpSink) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == "sent"
     assert len(sink.caught) == before + 2
+
+
+def test_the_main_readme_python_snippet_sends(sdk_env: Seeded, sink: SmtpSink) -> None:
+    """The product page's send in Python, as the main README's SDKs section prints it, with
+    the placeholder key swapped for a real one (the base URL comes from MAILPASS_BASE_URL)."""
+    readme = (SDK.parents[1] / "README.md").read_text()
+    section = readme.split("## SDKs", 1)[1].split("\n## ", 1)[0]
+    (block,) = re.findall(r"```python\n(.*?)```", section, re.DOTALL)
+    assert '"mp_live_YOUR_KEY"' in block
+    before = len(sink.caught)
+    code = block.replace('"mp_live_YOUR_KEY"', repr(sdk_env.api_key))
+    exec(compile(code, "README.md", "exec"), {"__name__": "__readme__"})  # noqa: S102
+    (caught,) = sink.caught[before:]
+    assert caught.recipients == ["user@example.com"]

@@ -99,12 +99,14 @@ class AsyncMailPass:
 
     async def _pages(self, call: Call[T]) -> AsyncIterator[T]:
         """Each page of a listing, following `next_cursor` until there is none."""
+        seen: set[str] = set()
         while True:
             data = unwrap(await self._send(call))
             yield call.parse(data)
             cursor = next_cursor(data)
-            if cursor is None:
+            if cursor is None or cursor in seen:  # a repeated cursor would loop forever
                 return
+            seen.add(cursor)
             call = call.with_params(cursor=cursor)
 
     async def close(self) -> None:

@@ -7,7 +7,7 @@ Keyword parameters carry the request schema's field names (a test holds them to 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -560,7 +560,7 @@ def _suppressions(data: Any) -> list[Suppression]:
     return [Suppression.from_dict(s) for s in items(data, "suppressions")]
 
 
-def _records(key: str) -> Any:
+def _records(key: str) -> Callable[[Any], list[Record]]:
     def parse(data: Any) -> list[Record]:
         return [Record(r) for r in items(data, key)]
 
