@@ -23,7 +23,8 @@ from mailpass_sdk.errors import APIConnectionError, APITimeoutError, MailPassErr
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
 
-DEFAULT_BASE_URL = "http://127.0.0.1:3000"
+# Where `make dev` serves the API (MAILPASS_API_PORT); any other install sets the base URL.
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 VERSION = "0.1.0"
 USER_AGENT = f"mailpass-sdk-python/{VERSION}"
 
