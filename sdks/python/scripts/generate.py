@@ -88,7 +88,12 @@ def converter(schema: dict[str, Any], value: str) -> str:
 
 
 def field_name(name: str) -> str:
-    return f"{name}_" if keyword.iskeyword(name) else name
+    """A Python attribute for a JSON field: keywords get a trailing _ (`from` -> `from_`), as
+    does `raw` (the model's own); other characters than letters, digits and _ become _."""
+    attr = re.sub(r"\W", "_", name)
+    if attr[:1].isdigit():
+        attr = f"_{attr}"
+    return f"{attr}_" if keyword.iskeyword(attr) or attr in {"raw", "to_dict"} else attr
 
 
 def render_model(name: str, schema: dict[str, Any]) -> str:
