@@ -1,5 +1,6 @@
-"""The API's resources, one class each, async. sdks/python/scripts/generate.py writes the sync
-ones (`_sync/resources.py`) from this file with unasync: edit here, then regenerate.
+"""The API's resources, one class each. `_async/resources.py` is the source:
+sdks/python/scripts/generate.py writes `_sync/resources.py` from it with unasync, so edit
+`_async/` and regenerate.
 
 Each method builds a `Call` (what to send, how to read the answer) and hands it to the client's
 core; `@operation` names the contract operation it implements (the coverage test reads it).

@@ -1,5 +1,5 @@
-"""The async client. sdks/python/scripts/generate.py writes the sync one (`_sync/client.py`) from
-this file with unasync: edit here, then regenerate."""
+"""The client. `_async/client.py` is the source: sdks/python/scripts/generate.py writes
+`_sync/client.py` from it with unasync, so edit `_async/` and regenerate."""
 
 from __future__ import annotations
 
