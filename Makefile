@@ -34,12 +34,14 @@ help:
 $(PYTHON):
 	@echo "python3.13 is required (install it, or put it on PATH)" >&2; exit 1
 
-$(STAMP): pyproject.toml | $(PYTHON)
+$(STAMP): pyproject.toml sdks/python/pyproject.toml | $(PYTHON)
 	@test -n "$(PYTHON)" || { echo "python3.13 not found" >&2; exit 1; }
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install $(PIP_QUIET) --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
 	$(VENV)/bin/pip install $(PIP_QUIET) -e '.[dev]' 2>&1 | grep -v '^WARNING: Location' || true
-	$(VENV)/bin/python -c "import mailpass, mailpass_api, aiosmtpd, pytest"
+	# The Python SDK, editable, so its tests (tests/sdk/python) and mypy see the working copy.
+	$(VENV)/bin/pip install $(PIP_QUIET) --no-deps -e ./sdks/python 2>&1 | grep -v '^WARNING: Location' || true
+	$(VENV)/bin/python -c "import mailpass, mailpass_api, mailpass_sdk, aiosmtpd, pytest"
 	touch $@
 
 $(TOOLS_STAMP): requirements/tools.txt
@@ -76,6 +78,8 @@ lint: venv
 
 typecheck: venv
 	$(VENV)/bin/mypy .
+	# The SDK promises Python >= 3.10: check it (and its example) against that version too.
+	$(VENV)/bin/mypy --python-version 3.10 sdks/python/src sdks/python/examples
 
 cfn-lint: tools
 	$(TOOLS)/bin/cfn-lint template.yaml
@@ -103,6 +107,7 @@ integration: deps
 .PHONY: openapi contract
 openapi: venv
 	$(VENV)/bin/python scripts/openapi.py
+	$(VENV)/bin/python sdks/python/scripts/generate.py
 
 contract: deps
 	$(VENV)/bin/pytest tests/unit/test_contract.py tests/integration/test_contract_fuzz.py
