@@ -75,6 +75,17 @@ final class Webhooks extends AbstractResource
     }
 
     /**
+     * Every delivery attempt, following the cursors page by page.
+     *
+     * @param array<string, mixed> $query limit
+     * @return \Generator<int, array<string, mixed>>
+     */
+    public function iterateDeliveries(string $webhookId, array $query = []): \Generator
+    {
+        return $this->paginate(self::one($webhookId) . '/deliveries', $query, 'deliveries');
+    }
+
+    /**
      * Sends a `test` event to the endpoint through the real delivery queue.
      *
      * @endpoint POST /api/v1/webhooks/{webhook_id}/test
