@@ -9,7 +9,8 @@ final class Stats extends AbstractResource
 {
     /**
      * `['from' => RFC 3339, 'until' => RFC 3339, 'granularity' => 'hour' | 'day']`, and `domain`
-     * for one sender domain's counts; the answer holds `buckets` (sent, delivered, failed, bounced, complained, opened, clicked) and `totals`.
+     * for one sender domain's counts. The answer holds `buckets` (sent, delivered, failed,
+     * bounced, complained, opened, clicked) and `totals`.
      *
      * @endpoint GET /api/v1/stats
      * @param array<string, mixed> $query
