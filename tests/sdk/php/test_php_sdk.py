@@ -96,6 +96,7 @@ def test_php_sdk_against_the_local_stack(
             timeout=600,
             check=False,
         )
+    print(run.stdout)  # PHPUnit's summary, shown with `pytest -rP`
     assert run.returncode == 0, f"PHPUnit failed:\n{run.stdout}\n{run.stderr}"
     assert skipped_outside_issue12(junit) == [], run.stdout
 
