@@ -89,8 +89,14 @@ final class SettingsTest extends StackTestCase
     {
         $client = self::client();
         self::assertIsArray($client->suppressions->list()['data']['suppressions']);
-        $e = MailTest::catchApi(fn () => $client->suppressions->remove('never-suppressed@example.com'));
-        self::assertSame('NOT_FOUND', $e->getErrorCode());
+        // Removing an address that is not suppressed is a 404 where openapi.json documents one
+        // (today), a success otherwise (issue 12 makes it idempotent).
+        if (self::documents('DELETE', '/api/v1/suppressions/{email}', '404')) {
+            $e = MailTest::catchApi(fn () => $client->suppressions->remove('never-suppressed@example.com'));
+            self::assertSame('NOT_FOUND', $e->getErrorCode());
+        } else {
+            self::assertFalse($client->suppressions->remove('never-suppressed@example.com')['data']['suppressed']);
+        }
     }
 
     public function testAccount(): void

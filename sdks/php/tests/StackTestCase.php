@@ -44,13 +44,25 @@ abstract class StackTestCase extends TestCase
      */
     protected static function requireEndpoint(string $method, string $path): void
     {
+        if (!isset(self::spec()['paths'][$path][strtolower($method)])) {
+            self::markTestSkipped(sprintf('%s %s is not in openapi.json yet', $method, $path));
+        }
+    }
+
+    /** Whether openapi.json documents this answer status for the operation. */
+    protected static function documents(string $method, string $path, string $status): bool
+    {
+        return isset(self::spec()['paths'][$path][strtolower($method)]['responses'][$status]);
+    }
+
+    /** @return array<string, mixed> */
+    private static function spec(): array
+    {
         static $spec = null;
         if ($spec === null) {
             $file = self::env('MAILPASS_OPENAPI') ?: dirname(__DIR__, 3) . '/openapi.json';
             $spec = json_decode((string) file_get_contents($file), true, 512, JSON_THROW_ON_ERROR);
         }
-        if (!isset($spec['paths'][$path][strtolower($method)])) {
-            self::markTestSkipped(sprintf('%s %s is not in openapi.json yet', $method, $path));
-        }
+        return $spec;
     }
 }

@@ -18,6 +18,17 @@ final class Suppressions extends AbstractResource
     }
 
     /**
+     * Every suppressed address (or those of one `reason`), following the cursors page by page.
+     *
+     * @param array<string, mixed> $query reason, limit
+     * @return \Generator<int, array<string, mixed>>
+     */
+    public function iterate(array $query = []): \Generator
+    {
+        return $this->paginate('/api/v1/suppressions', $query, 'suppressions');
+    }
+
+    /**
      * Suppresses an address by hand.
      *
      * @endpoint POST /api/v1/suppressions
@@ -33,6 +44,8 @@ final class Suppressions extends AbstractResource
     }
 
     /**
+     * Lets the address receive mail again.
+     *
      * @endpoint DELETE /api/v1/suppressions/{email}
      * @return array<string, mixed>
      */
