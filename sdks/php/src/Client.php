@@ -18,17 +18,21 @@ use MailPass\Resource\Webhooks;
  * The MailPass API client. Every method returns the decoded JSON answer as an array, exactly as
  * the API sends it (`$result['data']['message_id']`), and throws on any error.
  *
- *     $client = new MailPass\Client('mp_live_...');                                   // hosted
+ *     $client = new MailPass\Client('mp_live_...');   // MAILPASS_BASE_URL, else `make dev`'s API
  *     $client = new MailPass\Client('mp_live_...', ['base_url' => 'https://mail.example.com']);
  *
- * Options: base_url (else MAILPASS_BASE_URL, else the hosted API), timeout (seconds, 30),
+ * Options: base_url (else MAILPASS_BASE_URL, else DEFAULT_BASE_URL), timeout (seconds, 30),
  * connect_timeout (seconds, 10), max_retries (2), headers (added to every request),
  * user_agent.
  */
 final class Client
 {
     public const VERSION = '0.1.0';
-    public const DEFAULT_BASE_URL = 'https://api.mailpass.io';
+    /**
+     * `make dev`'s API. The repository names no hosted endpoint, and a guessed public host would
+     * receive API keys; set base_url or MAILPASS_BASE_URL for any other install.
+     */
+    public const DEFAULT_BASE_URL = 'http://127.0.0.1:8000';
 
     public readonly Mail $mail;
     public readonly Providers $providers;

@@ -10,11 +10,12 @@ use MailPass\Exception\TransportException;
 /**
  * One curl handle (so keep-alive reuses the connection), JSON in and out, the error envelope
  * turned into ApiException, and the retry policy:
- *  - 429 and 5xx are retried, except SEND_FAILED (the provider refused the message: a retry
- *    would fail the same way, or send twice);
+ *  - 429 and 5xx are retried, except SEND_FAILED (the provider refused the message, or may
+ *    have taken it); so is 409 IDEMPOTENCY_IN_PROGRESS (the first request with the key, e.g.
+ *    one that timed out here, is still running on the server);
  *  - connection failures and timeouts are retried under the same rule;
- *  - a POST is retried only when it carries an Idempotency-Key, so the server can replay the
- *    first answer instead of acting twice;
+ *  - GET, HEAD, PUT, DELETE and OPTIONS may be repeated; a POST or PATCH is retried only when it
+ *    carries an Idempotency-Key, so the server replays the first answer instead of acting twice;
  *  - the wait is exponential with jitter, or Retry-After when the API gives one (a Retry-After
  *    longer than MAX_RETRY_AFTER is not waited for: the exception is thrown at once).
  *
@@ -24,6 +25,8 @@ final class HttpTransport
 {
     /** Seconds: longer Retry-After values are left to the caller (getRetryAfter()). */
     public const MAX_RETRY_AFTER = 60;
+    /** Methods whose repeat the server answers as the first: retried without a key. */
+    private const IDEMPOTENT_METHODS = ['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS'];
     private const BASE_DELAY = 0.5;
     private const MAX_DELAY = 8.0;
 
@@ -76,7 +79,8 @@ final class HttpTransport
         $payload = $body === null
             ? null
             : json_encode($body, JSON_THROW_ON_ERROR | JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE);
-        $retryable = $method !== 'POST' || self::hasHeader($headers, 'Idempotency-Key');
+        $retryable = in_array($method, self::IDEMPOTENT_METHODS, true)
+            || self::hasHeader($headers, 'Idempotency-Key');
 
         for ($attempt = 0;; $attempt++) {
             $canRetry = $retryable && $attempt < $this->maxRetries;
@@ -107,7 +111,10 @@ final class HttpTransport
 
     public static function isRetryableStatus(int $status, string $errorCode): bool
     {
-        return ($status === 429 || $status >= 500) && $errorCode !== 'SEND_FAILED';
+        if ($errorCode === 'SEND_FAILED') {
+            return false;
+        }
+        return $status === 429 || $status >= 500 || $errorCode === 'IDEMPOTENCY_IN_PROGRESS';
     }
 
     /** Full jitter on an exponential base: 0.5 s, 1 s, 2 s... capped at 8 s. */

@@ -70,6 +70,30 @@ final class RetryTest extends StackTestCase
         self::assertCount(1, self::log());
     }
 
+    public function testAPatchWithoutAnIdempotencyKeyIsNotRetried(): void
+    {
+        self::fault(['method' => 'PATCH', 'path' => '/api/v1/account', 'status' => 503]);
+        $e = MailTest::catchApi(fn () => self::viaProxy()->account->update(['restrict_senders_to_verified_domains' => false]));
+        self::assertSame(503, $e->getStatusCode());
+        self::assertCount(1, self::log());
+    }
+
+    public function testASendWhoseKeyIsStillInFlightIsRetried(): void
+    {
+        self::fault(['method' => 'POST', 'path' => '/api/v1/mail/send', 'status' => 409, 'code' => 'IDEMPOTENCY_IN_PROGRESS']);
+        $sent = self::viaProxy()->mail->send(['to' => 'a@example.com', 'subject' => 'in flight', 'text' => 'x']);
+        self::assertTrue($sent['success']);
+        self::assertSame([409, 200], array_column(self::log(), 'status'));
+    }
+
+    public function testOtherConflictsAreNotRetried(): void
+    {
+        self::fault(['method' => 'POST', 'path' => '/api/v1/mail/send', 'status' => 409, 'code' => 'IDEMPOTENCY_CONFLICT']);
+        $e = MailTest::catchApi(fn () => self::viaProxy()->mail->send(['to' => 'a@example.com', 'subject' => 'x', 'text' => 'x']));
+        self::assertSame('IDEMPOTENCY_CONFLICT', $e->getErrorCode());
+        self::assertCount(1, self::log());
+    }
+
     public function testSendFailedIsNotRetried(): void
     {
         self::fault(['method' => 'POST', 'path' => '/api/v1/mail/send', 'status' => 502, 'code' => 'SEND_FAILED']);
