@@ -278,7 +278,7 @@ class DispatchService:
             for mid in missing
         ]
         self._faults.at("before_record", pack.pack_id)
-        self._store.record_outcomes(outcomes)
+        self._store.record_outcomes(outcomes, count=pack.counted)
         return Done(outcomes)
 
     def _chain(self, pack: Pack, accounts: dict[str, AccountConfig | None]) -> list[Provider]:
@@ -445,7 +445,7 @@ class DispatchService:
         self, pack: Pack, outcomes: list[Outcome], release: bool, final: bool = False
     ) -> None:
         if outcomes:
-            self._store.record_outcomes(outcomes)
+            self._store.record_outcomes(outcomes, count=pack.counted)
         if final and pack.payload.delete_after and self._attachments is not None:
             self._attachments.delete(list(pack.payload.delete_after))
         if release:  # some are left: claimable again once the queue message comes back

@@ -92,6 +92,14 @@ class Pack:
     def message_ids(self) -> list[str]:
         return self.payload.message_ids
 
+    @property
+    def counted(self) -> dict[str, str | None] | None:
+        """Message id -> sender, for the usage stats; None for a test key's pack (it reaches
+        no provider, so counting it would dilute the bounce and complaint rates)."""
+        if self.test:
+            return None
+        return {mid: f.from_email for mid, f in self.members}
+
 
 @dataclass
 class Done:
