@@ -141,6 +141,8 @@ def test_defaults_are_the_last_seven_days_or_the_last_day_of_hours() -> None:
             "until",
         ),
         ({"granularity": "week"}, "granularity"),
+        ({"start": "9999-12-31T00:00:00Z", "until": "9999-12-31T23:00:00Z"}, "from"),
+        ({"until": "0001-01-01T00:00:00+05:00"}, "until"),
         ({"domain": "not a domain"}, "domain"),
         ({"domain": "-acme.com"}, "domain"),
     ],
@@ -265,3 +267,28 @@ def test_pack_outcomes_count_only_what_count_names() -> None:
     store.record_outcomes([Outcome(ACCOUNT, "m3", "sent", NOW)])  # a test key's pack
     out = service(store).query(ACCOUNT)
     assert (out["totals"]["sent"], out["totals"]["failed"]) == (1, 0)
+
+
+@pytest.mark.parametrize("test_key", [False, True])
+def test_a_drained_batch_counts_each_message_once_unless_a_test_key_sent_it(
+    settings: Settings, test_key: bool
+) -> None:
+    from mailpass.schemas import BatchRequest
+    from mailpass.service.batch import BatchService
+
+    from tests.unit.test_delivery_table import make_env
+    from tests.unit.test_queue_payload import dispatcher, queues
+
+    env = make_env(settings, test=test_key)
+    queue, dlq = queues(env)
+    mail = [{"to": f"u{i}@example.com", "subject": "s", "text": "t"} for i in range(30)]
+    BatchService(env.store, queue, settings).enqueue(env.principal, BatchRequest(messages=mail))
+    drain = dispatcher(env, queue, dlq)
+    assert drain.drain(lambda: 60_000).sent == 30
+    assert drain.drain(lambda: 60_000).sent == 0
+    out = StatsService(env.store).query(env.account, granularity="hour")
+    assert out["totals"]["sent"] == (0 if test_key else 30)
+    by_domain = StatsService(env.store).query(
+        env.account, granularity="hour", domain="acme.example.com"
+    )
+    assert by_domain["totals"]["sent"] == (0 if test_key else 30)

@@ -189,6 +189,9 @@ class DispatchService:
                 payload.account_id,
                 payload.message_ids,
                 DEAD_LETTERED.format(n=msg.receive_count),
+                None
+                if payload.test
+                else {e.message_id: e.message.from_email for e in payload.messages},
             )
 
     def _poisoned(self, poison: list[tuple[QueuedMessage, Poison]], report: DrainReport) -> None:

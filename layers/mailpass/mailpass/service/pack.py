@@ -130,9 +130,14 @@ class Fetched:
 
 
 def fail_unfinished(
-    store: PackStore, account_id: str | None, message_ids: list[str], reason: str
+    store: PackStore,
+    account_id: str | None,
+    message_ids: list[str],
+    reason: str,
+    count: dict[str, str | None] | None = None,
 ) -> int:
-    """Final `failed` for those of these messages that have no final state yet; how many."""
+    """Final `failed` for those of these messages that have no final state yet; how many.
+    `count`: as Pack.counted, for the usage stats (an unreadable body names no sender)."""
     if account_id is None or not message_ids:
         return 0
     final = store.results(account_id, message_ids)
@@ -142,7 +147,7 @@ def fail_unfinished(
         if mid not in final
     ]
     if outcomes:
-        store.record_outcomes(outcomes)
+        store.record_outcomes(outcomes, count=count)
     return len(outcomes)
 
 

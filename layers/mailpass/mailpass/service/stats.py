@@ -31,6 +31,7 @@ MAX_RANGE = {"hour": timedelta(days=7), "day": timedelta(days=90)}
 DEFAULT_RANGE = {"hour": timedelta(hours=24), "day": timedelta(days=7)}
 # The window of the rates a sender domain shows (GET /domains).
 DOMAIN_WINDOW = timedelta(days=30)
+YEARS = (2000, 9000)
 _LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
 
@@ -52,6 +53,9 @@ def parse_time(field: str, value: str | None) -> datetime | None:
             field,
             f"{field} must be an RFC 3339 date-time with an offset, e.g. 2026-11-27T00:00:00Z",
         )
+    if not YEARS[0] <= at.year <= YEARS[1]:
+        # Far from any mail sent, and near datetime's own limits (a bucket past 9999 overflows).
+        raise _invalid(field, f"{field} must be between the years {YEARS[0]} and {YEARS[1]}")
     return at
 
 

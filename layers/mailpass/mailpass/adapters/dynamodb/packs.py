@@ -168,7 +168,7 @@ class DynamoPacks(TableStore):
     ) -> None:
         """`count`: the messages whose final state is counted in the usage stats, with their
         sender address. Then the RESULT items and the ADDs go in one transaction (a pack has at
-        most ten messages): they are written together or not at all, so a retried pack that
+        most 25 messages): they are written together or not at all, so a retried pack that
         finds them written does not count them again."""
         if count:
             for start in range(0, len(outcomes), _PER_TRANSACTION):
