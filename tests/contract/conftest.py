@@ -22,6 +22,7 @@ from mailpass.ports import (
     QuotaStore,
     ScheduledHandOff,
     ScheduleStore,
+    StatsStore,
     SuppressionStore,
     WebhookStore,
 )
@@ -34,6 +35,7 @@ from tests.fakes import (
     InMemoryProviders,
     InMemoryQuotas,
     InMemorySchedules,
+    InMemoryStats,
     InMemorySuppressions,
     InMemoryWebhooks,
     Memory,
@@ -63,6 +65,7 @@ class Stores:
     hits: HitLog
     domains: Domains
     schedules: ScheduleStore
+    stats: StatsStore
 
 
 def _fakes() -> Stores:
@@ -78,6 +81,7 @@ def _fakes() -> Stores:
         InMemoryHits(m),
         InMemoryDomains(m),
         InMemorySchedules(m),
+        InMemoryStats(m),
     )
 
 
@@ -89,6 +93,7 @@ def _dynamodb(request: pytest.FixtureRequest) -> Stores:
         DynamoProviders,
         DynamoQuotas,
         DynamoSchedules,
+        DynamoStats,
         DynamoSuppressions,
         DynamoWebhooks,
         Table,
@@ -110,6 +115,7 @@ def _dynamodb(request: pytest.FixtureRequest) -> Stores:
         DynamoHits(table),
         DynamoDomains(table),
         DynamoSchedules(table),
+        DynamoStats(table),
     )
 
 

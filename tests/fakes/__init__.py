@@ -17,6 +17,7 @@ from tests.fakes.providers import InMemoryProviders, InMemoryWebhooks
 from tests.fakes.quotas import InMemoryQuotas
 from tests.fakes.schedules import InMemorySchedules
 from tests.fakes.senders import FakeSenders, InMemorySecrets, NoProbe, RecordingSender
+from tests.fakes.stats import InMemoryStats
 from tests.fakes.suppressions import InMemorySuppressions
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "InMemoryQuotas",
     "InMemorySchedules",
     "InMemorySecrets",
+    "InMemoryStats",
     "InMemoryStore",
     "InMemorySuppressions",
     "InMemoryWebhooks",
@@ -50,6 +52,7 @@ class InMemoryStore(
     InMemoryPacks,
     InMemoryQuotas,
     InMemorySchedules,
+    InMemoryStats,
 ):
     """Every store fake on one memory, for unit tests that wire several services to one
     object; the records are reachable by name for the tests' assertions."""

@@ -19,6 +19,7 @@ from mailpass.models import (
     WebhookAttempt,
 )
 from mailpass.ports import AccountConfig, Outcome, ScheduledEntry
+from mailpass.usage import Tally
 
 
 @dataclass
@@ -54,6 +55,18 @@ class Memory:
     webhook_log: dict[tuple[str, str], dict[str, tuple[WebhookAttempt, int]]] = field(
         default_factory=dict
     )
+    # usage buckets: (account, UTC hour) -> attribute -> n (the adapter's shards, folded)
+    stats: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
+    # the usage counts already added per message: (account, message id) -> counts
+    counted: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+
+    def add_tally(self, tally: Tally | None) -> None:
+        if tally is None:
+            return
+        for hour, adds in tally.adds.items():
+            bucket = self.stats.setdefault((tally.account_id, hour), {})
+            for name, n in adds.items():
+                bucket[name] = bucket.get(name, 0) + n
 
 
 class Shared:

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from mailpass.errors import Conflict
 from mailpass.models import MessageEvent, MessageRecord, MessageStatus, Provider, may_follow
+from mailpass.usage import Tally
 
 from tests.fakes.memory import Shared
 
@@ -42,10 +43,12 @@ class InMemoryMessages(Shared):
         provider_message_id: str | None,
         note: str | None,
         provider: Provider | None = None,
+        tally: Tally | None = None,
     ) -> None:
         m = self._moving(account_id, message_id, MessageStatus.SENT)
         if m is None:
             return
+        self.memory.add_tally(tally)
         m.status = MessageStatus.SENT
         m.sent_at = m.updated_at = sent_at
         if provider_message_id:
@@ -55,9 +58,18 @@ class InMemoryMessages(Shared):
         if provider is not None:
             m.provider_id, m.provider_kind = provider.provider_id, provider.kind.value
 
-    def mark_failed(self, account_id: str, message_id: str, *, reason: str, at: datetime) -> None:
+    def mark_failed(
+        self,
+        account_id: str,
+        message_id: str,
+        *,
+        reason: str,
+        at: datetime,
+        tally: Tally | None = None,
+    ) -> None:
         m = self._moving(account_id, message_id, MessageStatus.FAILED)
         if m is not None:
+            self.memory.add_tally(tally)
             m.status = MessageStatus.FAILED
             m.error_message = reason[:2000]
             m.updated_at = at
@@ -69,9 +81,16 @@ class InMemoryMessages(Shared):
         status: MessageStatus,
         at: datetime,
         reason: str | None,
+        *,
+        tally: Tally | None = None,
     ) -> None:
         m = self._moving(account_id, message_id, status)
         if m is not None:
+            # As the adapter's mark: once per message and status.
+            counted = self.memory.counted.setdefault((account_id, message_id), set())
+            if tally is not None and status.value not in counted:
+                counted.add(status.value)
+                self.memory.add_tally(tally)
             m.status = status
             m.updated_at = at
             if reason:

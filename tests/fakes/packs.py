@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
+from mailpass import usage
 from mailpass.ports import Outcome, PackClaim, PackState
 
 from tests.fakes.memory import Pack, Shared
@@ -37,7 +39,22 @@ class InMemoryPacks(Shared):
         p = self.memory.packs.get(pack_id)
         return None if p is None else PackState(p.state, p.lease_until)
 
-    def record_outcomes(self, outcomes: list[Outcome]) -> None:
+    def record_outcomes(
+        self, outcomes: list[Outcome], *, count: Mapping[str, str | None] | None = None
+    ) -> None:
+        if count:
+            last = {o.message_id: o for o in outcomes}  # as the adapter: one per message
+            self.memory.add_tally(
+                usage.tally(
+                    outcomes[0].account_id,
+                    (
+                        (o.at, o.status, usage.domain_of(count[o.message_id]))
+                        for o in last.values()
+                        if o.message_id in count and o.status in ("sent", "failed")
+                    ),
+                    key=outcomes[0].message_id,
+                )
+            )
         for outcome in outcomes:
             # Stored as the adapter stores it: the reason is cut to 2,000 characters.
             o = (

@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from mailpass.service.auth import AuthService
 from mailpass.service.domains import DomainService
+from mailpass.service.stats import StatsService
 from mailpass_api.app import container, create_app
 
 from tests.fakes import FakeDns, FakeSesIdentities
@@ -20,6 +21,7 @@ from tests.unit.test_app import assert_error, bearer
 class FakeContainer:
     auth: AuthService
     domains: DomainService
+    stats: StatsService
 
 
 @dataclass
@@ -34,7 +36,9 @@ def api(world: World) -> Iterator[Api]:
     app = create_app(max_request_bytes=64 * 1024)
     dns, ses = FakeDns(), FakeSesIdentities()
     fake = FakeContainer(
-        AuthService(world.store), DomainService(world.store, dns, ses, world.settings)
+        AuthService(world.store),
+        DomainService(world.store, dns, ses, world.settings),
+        StatsService(world.store),
     )
     app.dependency_overrides[container] = lambda: fake
     with TestClient(app, raise_server_exceptions=False) as c:
@@ -79,3 +83,29 @@ def test_errors(api: Api, world: World) -> None:
     assert_error(api.client.get("/api/v1/domains/nope", headers=h), 400, "VALIDATION_ERROR")
     unknown = api.client.post("/api/v1/domains/dom_" + "0" * 24 + "/verify", headers=h)
     assert_error(unknown, 404, "NOT_FOUND")
+
+
+def test_a_domain_shows_its_bounce_and_complaint_rates(api: Api, world: World) -> None:
+    from mailpass import usage
+    from mailpass.models import utcnow
+
+    account, key = world.account_with_key(permissions=("settings",), provider=False)
+    h = bearer(key)
+    created = api.client.post("/api/v1/domains", json={"name": "acme.com"}, headers=h)
+    assert created.json()["data"]["stats"]["sent"] == 0
+    now = utcnow()
+    for i, count in enumerate(("sent", "sent", "sent", "sent", "bounced", "complained")):
+        world.store.add(usage.one(account, f"m{i}", now, count, "a@news.acme.com"), now=0)
+    world.store.add(usage.one(account, "x", now, "bounced", "a@other.com"), now=0)
+    (listed,) = api.client.get("/api/v1/domains", headers=h).json()["data"]["domains"]
+    assert listed["stats"] == {
+        "days": 30,
+        "sent": 4,
+        "delivered": 0,
+        "bounced": 1,
+        "complained": 1,
+        "bounce_rate": 0.25,
+        "complaint_rate": 0.25,
+    }
+    one = api.client.get(f"/api/v1/domains/{listed['domain_id']}", headers=h).json()["data"]
+    assert one["stats"] == listed["stats"]

@@ -18,7 +18,8 @@ from mailpass_api.routers import mail, tracking
 
 __all__ = ["API", "container", "create_app"]
 
-# The settings routers, by prefix. A cold start (a /send, a /status) never imports them.
+# The settings routers (and /stats), by prefix. A cold start (a /send, a /status) never imports
+# them.
 SETTINGS_ROUTERS = {
     f"{API}/smtp-providers": "mailpass_api.routers.providers",
     f"{API}/webhooks": "mailpass_api.routers.webhooks",
@@ -26,6 +27,7 @@ SETTINGS_ROUTERS = {
     f"{API}/domains": "mailpass_api.routers.domains",
     f"{API}/account": "mailpass_api.routers.account",
     f"{API}/templates": "mailpass_api.routers.templates",
+    f"{API}/stats": "mailpass_api.routers.stats",
 }
 
 

@@ -142,6 +142,11 @@ TAGS = [
         "description": "Endpoints that receive signed delivery and engagement events "
         "(permission `settings`).",
     },
+    {
+        "name": "stats",
+        "description": "Usage counts per hour or day from counters kept as events happen "
+        "(permission `mail`).",
+    },
     {"name": "suppressions", "description": "Addresses never sent to (permission `settings`)."},
     {"name": "account", "description": "The account's own settings (permission `settings`)."},
     {

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from mailpass.service.providers import ProviderService
     from mailpass.service.schedule import Scheduler
     from mailpass.service.send import SendService
+    from mailpass.service.stats import StatsService
     from mailpass.service.status import StatusService
     from mailpass.service.templates import TemplateService
     from mailpass.service.tracking import TrackingService
@@ -263,6 +264,13 @@ class Container:
         from mailpass.adapters.dynamodb.hits import DynamoHits
 
         return DynamoHits(self.table)
+
+    @cached_property
+    def stats(self) -> StatsService:
+        from mailpass.adapters.dynamodb.stats import DynamoStats
+        from mailpass.service.stats import StatsService
+
+        return StatsService(DynamoStats(self.table))
 
     @cached_property
     def webhooks(self) -> WebhookService:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -22,6 +22,7 @@ from mailpass.models import (
     Webhook,
     WebhookAttempt,
 )
+from mailpass.usage import Tally
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,12 +289,20 @@ class MessageStore(EventRecorder, Protocol):
         provider_message_id: str | None,
         note: str | None,
         provider: Provider | None = None,
+        tally: Tally | None = None,
     ) -> None:
-        """`provider`: set when a fallback, not the recorded provider, sent it."""
+        """`provider`: set when a fallback, not the recorded provider, sent it. `tally`: usage
+        counts added if (and only if) the status changes, in the same write."""
         ...
 
     def mark_failed(
-        self, account_id: str, message_id: str, *, reason: str, at: datetime
+        self,
+        account_id: str,
+        message_id: str,
+        *,
+        reason: str,
+        at: datetime,
+        tally: Tally | None = None,
     ) -> None: ...
     def set_feedback_status(
         self,
@@ -302,7 +311,12 @@ class MessageStore(EventRecorder, Protocol):
         status: MessageStatus,
         at: datetime,
         reason: str | None,
-    ) -> None: ...
+        *,
+        tally: Tally | None = None,
+    ) -> None:
+        """`tally` is added once per message and status, however often the feedback comes."""
+        ...
+
     def get_message(
         self, account_id: str, message_id: str
     ) -> tuple[MessageRecord, list[MessageEvent]] | None: ...
@@ -365,15 +379,34 @@ class SuppressionStore(SuppressionReader, Protocol):
 
 class HitLog(Protocol):
     def hit(
-        self, account_id: str, message_id: str, kind: str, client: str, *, window: int, ttl: int
+        self,
+        account_id: str,
+        message_id: str,
+        kind: str,
+        client: str,
+        *,
+        window: int,
+        ttl: int,
+        at: datetime | None = None,
     ) -> bool:
         """Count one open or click (kind) on the message, and say whether it is the first from
         `client` in `window`. What marks the client in the window may go once `ttl` (epoch
-        seconds) has passed."""
+        seconds) has passed. The message's first open (first click) of all, at `at`, is
+        counted once in the usage stats (`opened`, `clicked`), unless a test key sent it."""
         ...
 
     def counted(self, account_id: str, message_id: str) -> dict[str, int]:
         """Every hit counted on the message, first or repeat: {"open": n, "click": n}."""
+        ...
+
+
+class StatsStore(Protocol):
+    """Usage counters (mailpass.usage), read back."""
+
+    def add(self, tally: Tally, *, now: int) -> None: ...
+    def hours(self, account_id: str, first: str, last: str) -> dict[str, dict[str, int]]:
+        """The hour buckets from `first` to `last` (UTC hours, `2026-11-27T03`, both
+        included) that have counts: hour -> attribute (`sent`, `<domain>#sent`, ...) -> n."""
         ...
 
 
@@ -528,7 +561,13 @@ class PackStore(Protocol):
 
     def release_pack(self, claim: PackClaim) -> None: ...
     def pack_state(self, pack_id: str) -> PackState | None: ...
-    def record_outcomes(self, outcomes: list[Outcome]) -> None: ...
+    def record_outcomes(
+        self, outcomes: list[Outcome], *, count: Mapping[str, str | None] | None = None
+    ) -> None:
+        """`count`: message id -> sender address of those counted in the usage stats; their
+        final states and the counts are written together."""
+        ...
+
     def results(self, account_id: str, message_ids: list[str]) -> dict[str, Outcome]:
         """The final states recorded so far, by message id."""
         ...

@@ -4,6 +4,7 @@ the send path's cold start."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Request
@@ -55,6 +56,20 @@ class DomainFeedback(BaseModel):
     bounce_rate: float | None = Field(description="bounced / (delivered + bounced).")
 
 
+class DomainStats(BaseModel):
+    """The usage counters' view of the domain (GET /stats?domain=), over the last `days`."""
+
+    days: int
+    sent: int
+    delivered: int
+    bounced: int = Field(description="Hard bounces.")
+    complained: int
+    bounce_rate: float | None = Field(description="bounced / sent; null when nothing was sent.")
+    complaint_rate: float | None = Field(
+        description="complained / sent; null when nothing was sent."
+    )
+
+
 class Domain(BaseModel):
     domain_id: str
     name: str
@@ -66,6 +81,9 @@ class Domain(BaseModel):
     last_checked_at: str | None
     next_check_at: str | None
     feedback: DomainFeedback
+    stats: DomainStats = Field(
+        description="Mail sent from the domain (and its subdomains) in the last 30 days."
+    )
 
 
 class DomainList(BaseModel):
@@ -118,7 +136,32 @@ DOMAIN_EXAMPLE = {
     "last_checked_at": None,
     "next_check_at": "2026-01-30T12:05:00",
     "feedback": {"delivered": 0, "bounced": 0, "complained": 0, "bounce_rate": None},
+    "stats": {
+        "days": 30,
+        "sent": 0,
+        "delivered": 0,
+        "bounced": 0,
+        "complained": 0,
+        "bounce_rate": None,
+        "complaint_rate": None,
+    },
 }
+
+
+def _with_stats(c: Services, account_id: str, domains: list[dict[str, Any]]) -> None:
+    """Each domain's bounce and complaint rates, from one read of the usage counters."""
+    summaries = c.stats.domain_summaries(account_id, [d["name"] for d in domains])
+    for d in domains:
+        d["stats"] = summaries[d["name"]]
+
+
+def _one(
+    c: Services, account_id: str, use_case: Callable[[str, str], dict[str, Any]], arg: str
+) -> dict[str, Any]:
+    """A use case's domain, with its stats (every answer that is a domain carries them)."""
+    data = use_case(account_id, arg)
+    _with_stats(c, account_id, [data])
+    return data
 
 
 @router.post(
@@ -158,7 +201,7 @@ async def create_domain(
     request: Request, principal: SettingsPrincipal, c: Services
 ) -> dict[str, Any]:
     body = await parse_body(request, DomainCreate)
-    return ok(await blocking(request, c.domains.create, principal.account_id, body.name))
+    return ok(await blocking(request, _one, c, principal.account_id, c.domains.create, body.name))
 
 
 @router.get(
@@ -171,7 +214,12 @@ async def create_domain(
 async def list_domains(
     request: Request, principal: SettingsPrincipal, c: Services
 ) -> dict[str, Any]:
-    return ok(await blocking(request, c.domains.list_all, principal.account_id))
+    def listing() -> dict[str, Any]:
+        data = c.domains.list_all(principal.account_id)
+        _with_stats(c, principal.account_id, data["domains"])
+        return data
+
+    return ok(await blocking(request, listing))
 
 
 @router.get(
@@ -187,7 +235,7 @@ async def list_domains(
 async def get_domain(
     request: Request, domain_id: DomainId, principal: SettingsPrincipal, c: Services
 ) -> dict[str, Any]:
-    return ok(await blocking(request, c.domains.get, principal.account_id, domain_id))
+    return ok(await blocking(request, _one, c, principal.account_id, c.domains.get, domain_id))
 
 
 @router.post(
@@ -205,7 +253,7 @@ async def get_domain(
 async def verify_domain(
     request: Request, domain_id: DomainId, principal: SettingsPrincipal, c: Services
 ) -> dict[str, Any]:
-    return ok(await blocking(request, c.domains.verify, principal.account_id, domain_id))
+    return ok(await blocking(request, _one, c, principal.account_id, c.domains.verify, domain_id))
 
 
 @router.delete(

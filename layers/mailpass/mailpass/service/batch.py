@@ -269,7 +269,13 @@ class BatchService:
             for i, why in not_queued.items()
         ]
         if failures:
-            self._store.record_outcomes(failures)
+            # Test keys' messages are left out of the usage stats (they reach no provider).
+            senders: dict[str, str | None] = (
+                {}
+                if principal.test
+                else {records[i].message_id: records[i].from_email for i in not_queued}
+            )
+            self._store.record_outcomes(failures, count=senders)
         for index, record in records.items():
             if record.message_id in unstored:
                 items[index]["error"] = _error("INTERNAL_ERROR", "The message could not be stored")

@@ -189,6 +189,9 @@ class DispatchService:
                 payload.account_id,
                 payload.message_ids,
                 DEAD_LETTERED.format(n=msg.receive_count),
+                None
+                if payload.test
+                else {e.message_id: e.message.from_email for e in payload.messages},
             )
 
     def _poisoned(self, poison: list[tuple[QueuedMessage, Poison]], report: DrainReport) -> None:
@@ -278,7 +281,7 @@ class DispatchService:
             for mid in missing
         ]
         self._faults.at("before_record", pack.pack_id)
-        self._store.record_outcomes(outcomes)
+        self._store.record_outcomes(outcomes, count=pack.counted)
         return Done(outcomes)
 
     def _chain(self, pack: Pack, accounts: dict[str, AccountConfig | None]) -> list[Provider]:
@@ -451,7 +454,7 @@ class DispatchService:
         self, pack: Pack, outcomes: list[Outcome], release: bool, final: bool = False
     ) -> None:
         if outcomes:
-            self._store.record_outcomes(outcomes)
+            self._store.record_outcomes(outcomes, count=pack.counted)
         if final and pack.payload.delete_after and self._attachments is not None:
             self._attachments.delete(list(pack.payload.delete_after))
         if release:  # some are left: claimable again once the queue message comes back

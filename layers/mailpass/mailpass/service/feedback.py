@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from mailpass import usage
 from mailpass.models import ACCOUNT_TAG, MESSAGE_TAG, MessageEvent, MessageStatus, iso, utcnow
 from mailpass.observability import logger
 from mailpass.ports import DomainCounter, EventNotifier, FeedbackStore
@@ -144,6 +145,15 @@ DOMAIN_COUNTER_OF = {
 }
 
 
+# The usage count a status set by feedback adds to (once per message and status).
+USAGE_OF = {
+    MessageStatus.DELIVERED: "delivered",
+    MessageStatus.BOUNCED: "bounced",
+    MessageStatus.COMPLAINED: "complained",
+    MessageStatus.FAILED: "failed",  # SES rejected it after taking it
+}
+
+
 def sender_domains(ses: dict[str, Any]) -> list[str]:
     """The sending address's domain, then its parents (mail from news.acme.com counts for
     acme.com when only that is the account's domain), down to two labels."""
@@ -177,8 +187,11 @@ class FeedbackService:
         a, m = feedback.account_id, feedback.message_id
         self._store.add_event(a, m, feedback.event)
         if feedback.status is not None:
+            at = feedback.event.created_at
+            sender = str(feedback.ses.get("mail", {}).get("source") or "") or None
+            count = USAGE_OF[feedback.status]
             self._store.set_feedback_status(
-                a, m, feedback.status, feedback.event.created_at, feedback.reason
+                a, m, feedback.status, at, feedback.reason, tally=usage.one(a, m, at, count, sender)
             )
         self._count_domain(feedback)
         for email in feedback.suppress:

@@ -92,6 +92,14 @@ class Pack:
     def message_ids(self) -> list[str]:
         return self.payload.message_ids
 
+    @property
+    def counted(self) -> dict[str, str | None] | None:
+        """Message id -> sender, for the usage stats; None for a test key's pack (it reaches
+        no provider, so counting it would dilute the bounce and complaint rates)."""
+        if self.test:
+            return None
+        return {mid: f.from_email for mid, f in self.members}
+
 
 @dataclass
 class Done:
@@ -122,9 +130,14 @@ class Fetched:
 
 
 def fail_unfinished(
-    store: PackStore, account_id: str | None, message_ids: list[str], reason: str
+    store: PackStore,
+    account_id: str | None,
+    message_ids: list[str],
+    reason: str,
+    count: dict[str, str | None] | None = None,
 ) -> int:
-    """Final `failed` for those of these messages that have no final state yet; how many."""
+    """Final `failed` for those of these messages that have no final state yet; how many.
+    `count`: as Pack.counted, for the usage stats (an unreadable body names no sender)."""
     if account_id is None or not message_ids:
         return 0
     final = store.results(account_id, message_ids)
@@ -134,7 +147,7 @@ def fail_unfinished(
         if mid not in final
     ]
     if outcomes:
-        store.record_outcomes(outcomes)
+        store.record_outcomes(outcomes, count=count)
     return len(outcomes)
 
 

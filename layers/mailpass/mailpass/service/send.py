@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from mailpass import usage
 from mailpass.errors import (
     NoSmtpProvider,
     NotFound,
@@ -45,6 +46,14 @@ class SendResult:
     from_email: str
     provider_id: str | None = None
     rate: RateInfo | None = None
+
+
+def _counted(msg: Accepted, at: datetime, count: str) -> usage.Tally | None:
+    """The usage count of a /send; none for a test key (it reaches no provider, so counting
+    it would dilute the bounce and complaint rates)."""
+    return (
+        None if msg.test else usage.one(msg.account_id, msg.message_id, at, count, msg.from_email)
+    )
 
 
 def _over_limit(refused: list[tuple[Provider, Reservation]]) -> SendLimitExceeded:
@@ -167,9 +176,16 @@ class SendService:
         if not stored:  # suppressed: stored as failed, the provider never contacted
             store(first, self._delivery.compose(msg, first))
         at = utcnow()
+
         if result.status is not Status.SENT:
             reason = result.error or "not sent"
-            self._store.mark_failed(msg.account_id, msg.message_id, reason=reason, at=at)
+            self._store.mark_failed(
+                msg.account_id,
+                msg.message_id,
+                reason=reason,
+                at=at,
+                tally=_counted(msg, at, "failed"),
+            )
             if result.step is Step.SUPPRESSION:
                 metrics.add_metric(name="MessagesSuppressed", unit="Count", value=1)
                 raise SendFailed(f"Not sent: {reason}")
@@ -183,6 +199,7 @@ class SendService:
             provider_message_id=result.provider_message_id,
             note=result.note,
             provider=provider if provider.provider_id != stored[0] else None,
+            tally=_counted(msg, at, "sent"),
         )
         if principal.test:
             metrics.add_metric(name="TestMessagesAccepted", unit="Count", value=1)

@@ -145,5 +145,11 @@ class TrackingService:
         window = int(now.timestamp()) // self._window
         ttl = (window + 2) * self._window
         return hits.hit(
-            tracked.account_id, tracked.message_id, event_type, client, window=window, ttl=ttl
+            tracked.account_id,
+            tracked.message_id,
+            event_type,
+            client,
+            window=window,
+            ttl=ttl,
+            at=now,
         )

@@ -20,6 +20,7 @@ messages.py       MSG#<account>#<message id>  MSG                 message
 packs.py          PACK#<pack id>              PACK                a queue message's claim, lease
                   MSG#<account>#<message id>  RESULT              a queued message's final state
 hits.py           HIT#<account>#<message id>  <kind>#<window>#<who> hits of one client (TTL)
+stats.py          STATS#<account>             H#<hour>#<shard>    usage counts of one UTC hour
 quotas.py         QUOTA#<provider id>         H#<hour> | D#<day>  send-limit counter
 schedules.py      SCHED#<yyyymmddHHMM>        <account>#<msg id>  a scheduled message's body
                   SCHED#CURSOR                CURSOR              the last minute bucket moved
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from mailpass.adapters.dynamodb.providers import DynamoProviders
     from mailpass.adapters.dynamodb.quotas import DynamoQuotas
     from mailpass.adapters.dynamodb.schedules import DynamoSchedules
+    from mailpass.adapters.dynamodb.stats import DynamoStats
     from mailpass.adapters.dynamodb.suppressions import DynamoSuppressions
     from mailpass.adapters.dynamodb.webhooks import DynamoWebhooks
 
@@ -50,6 +52,7 @@ __all__ = [
     "DynamoProviders",
     "DynamoQuotas",
     "DynamoSchedules",
+    "DynamoStats",
     "DynamoSuppressions",
     "DynamoWebhooks",
     "Table",
@@ -65,6 +68,7 @@ _HOME = {
     "DynamoProviders": "providers",
     "DynamoQuotas": "quotas",
     "DynamoSchedules": "schedules",
+    "DynamoStats": "stats",
     "DynamoSuppressions": "suppressions",
     "DynamoWebhooks": "webhooks",
     "Table": "base",

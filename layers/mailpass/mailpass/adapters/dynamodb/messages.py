@@ -17,7 +17,7 @@ from typing import Any
 
 from mailpass.adapters.dynamodb.base import Table, TableStore, message_pk, result_outcome
 from mailpass.adapters.dynamodb.marshal import Item, dt, from_item, s, to_item
-from mailpass.adapters.dynamodb.retry import batch_write
+from mailpass.adapters.dynamodb.retry import RetriesExhausted, batch_write
 from mailpass.errors import Conflict
 from mailpass.ids import new_id
 from mailpass.models import (
@@ -30,6 +30,7 @@ from mailpass.models import (
 )
 from mailpass.observability import logger
 from mailpass.ports import Outcome
+from mailpass.usage import Tally
 
 
 def _message_from(d: dict[str, Any]) -> MessageRecord:
@@ -129,6 +130,7 @@ class DynamoMessages(TableStore):
         provider_message_id: str | None,
         note: str | None,
         provider: Provider | None = None,
+        tally: Tally | None = None,
     ) -> None:
         values: dict[str, Any] = {
             ":new": s(MessageStatus.SENT.value),
@@ -146,16 +148,24 @@ class DynamoMessages(TableStore):
             values[":pid"] = s(provider.provider_id)
             values[":pkind"] = s(provider.kind.value)
         # The mail is out; a status moved on by someone else must not turn that into an error.
-        self._move(account_id, message_id, MessageStatus.SENT, sets, values)
+        self._move(account_id, message_id, MessageStatus.SENT, sets, values, tally=tally)
 
-    def mark_failed(self, account_id: str, message_id: str, *, reason: str, at: datetime) -> None:
+    def mark_failed(
+        self,
+        account_id: str,
+        message_id: str,
+        *,
+        reason: str,
+        at: datetime,
+        tally: Tally | None = None,
+    ) -> None:
         values = {
             ":new": s(MessageStatus.FAILED.value),
             ":why": s(reason[:2000]),
             ":at": s(at.isoformat()),
         }
         sets = ["#s = :new", "error_message = :why", "updated_at = :at"]
-        self._move(account_id, message_id, MessageStatus.FAILED, sets, values)
+        self._move(account_id, message_id, MessageStatus.FAILED, sets, values, tally=tally)
 
     def set_feedback_status(
         self,
@@ -164,14 +174,32 @@ class DynamoMessages(TableStore):
         status: MessageStatus,
         at: datetime,
         reason: str | None,
+        *,
+        tally: Tally | None = None,
     ) -> None:
         """Delivery feedback moves a message on where the state machine allows it; otherwise
-        it is already further along (or gone), and only its event is recorded."""
+        it is already further along (or gone), and only its event is recorded. `tally` is
+        added once per message and status: the same feedback delivered again (or a bounce
+        after a bounce) still moves the message but counts nothing."""
         values: dict[str, Any] = {":new": s(status.value), ":at": s(at.isoformat())}
         sets = ["#s = :new", "updated_at = :at"]
         if reason:
             sets.append("error_message = :why")
             values[":why"] = s(reason[:2000])
+        if tally is not None:
+            # A mark of the counted status, set in the same conditional write as the ADD.
+            mark = f"counted_{status.value}"
+            counted = self._move(
+                account_id,
+                message_id,
+                status,
+                [*sets, "#m = :at"],
+                values,
+                tally=tally,
+                extra=("attribute_not_exists(#m)", {"#m": mark}),
+            )
+            if counted:
+                return
         self._move(account_id, message_id, status, sets, values)
 
     def cancel_scheduled(self, account_id: str, message_id: str, *, at: datetime) -> bool:
@@ -196,21 +224,44 @@ class DynamoMessages(TableStore):
         values: dict[str, Any],
         *,
         or_already: bool = False,
+        tally: Tally | None = None,
+        extra: tuple[str, dict[str, str]] | None = None,
     ) -> bool:
         """Apply `sets` if the stored status may be followed by `new` (or, `or_already`, is
-        `new`); False (logged) if not."""
+        `new`); False (logged) if not. With `tally`, its ADDs commit in the same transaction
+        as the status change (so they happen exactly when it does); `extra` is one more
+        condition and its names."""
         condition, allowed = transition(new)
         if or_already:
             condition = f"({condition} OR #s = :new)"
+        names = {"#s": "status"}
+        if extra is not None:
+            condition = f"{condition} AND {extra[0]}"
+            names.update(extra[1])
+        update = {
+            "TableName": self._table,
+            "Key": {"pk": s(message_pk(account_id, message_id)), "sk": s("MSG")},
+            "UpdateExpression": "SET " + ", ".join(sets),
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": {**values, **allowed},
+        }
+        if tally is not None:
+            from mailpass.adapters.dynamodb.stats import transact_with
+
+            try:
+                moved = transact_with(self, [{"Update": update}], tally)
+            except RetriesExhausted:
+                # Still contended: the status matters more than one count.
+                logger.warning("usage not counted", extra={"message_id": message_id})
+                return self._move(account_id, message_id, new, sets, values, or_already=or_already)
+            if not moved and extra is None:
+                logger.warning(
+                    "status change refused", extra={"message_id": message_id, "to": new.value}
+                )
+            return moved
         try:
-            self._db.update_item(
-                TableName=self._table,
-                Key={"pk": s(message_pk(account_id, message_id)), "sk": s("MSG")},
-                UpdateExpression="SET " + ", ".join(sets),
-                ConditionExpression=condition,
-                ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={**values, **allowed},
-            )
+            self._t.raw.update_item(**update)
         except self._db.exceptions.ConditionalCheckFailedException:
             logger.warning(
                 "status change refused", extra={"message_id": message_id, "to": new.value}

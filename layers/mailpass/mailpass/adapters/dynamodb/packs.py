@@ -9,8 +9,10 @@ MSG#<account>#<message id>  RESULT   a queued message's final state (batched wri
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping
 from typing import Any
 
+from mailpass import usage
 from mailpass.adapters.dynamodb.base import (
     TableStore,
     cancellation_codes,
@@ -27,6 +29,27 @@ from mailpass.adapters.dynamodb.retry import (
     retry,
 )
 from mailpass.ports import Outcome, PackClaim, PackState
+
+# The final states counted in the usage stats (canceled is not: nothing was sent).
+COUNTED = frozenset({"sent", "failed"})
+# A transaction holds 100 items: the RESULTs and up to two hour buckets (a pack crossing one).
+_PER_TRANSACTION = 98
+
+
+def _result_item(o: Outcome) -> dict[str, Any]:
+    return to_item(
+        {
+            "pk": message_pk(o.account_id, o.message_id),
+            "sk": "RESULT",
+            "status": o.status,
+            "at": o.at,
+            "error_message": o.error_message[:2000] if o.error_message else None,
+            "note": o.note,
+            "provider_message_id": o.provider_message_id,
+            "provider_id": o.provider_id,
+            "provider_kind": o.provider_kind,
+        }
+    )
 
 
 class DynamoPacks(TableStore):
@@ -140,30 +163,40 @@ class DynamoPacks(TableStore):
             found[mid] = result_outcome(account_id, mid, d)
         return found
 
-    def record_outcomes(self, outcomes: list[Outcome]) -> None:
-        requests = [
-            {
-                "PutRequest": {
-                    "Item": to_item(
-                        {
-                            "pk": message_pk(o.account_id, o.message_id),
-                            "sk": "RESULT",
-                            "status": o.status,
-                            "at": o.at,
-                            "error_message": o.error_message[:2000] if o.error_message else None,
-                            "note": o.note,
-                            "provider_message_id": o.provider_message_id,
-                            "provider_id": o.provider_id,
-                            "provider_kind": o.provider_kind,
-                        }
-                    )
-                }
-            }
-            for o in outcomes
-        ]
+    def record_outcomes(
+        self, outcomes: list[Outcome], *, count: Mapping[str, str | None] | None = None
+    ) -> None:
+        """`count`: the messages whose final state is counted in the usage stats, with their
+        sender address. Then the RESULT items and the ADDs go in one transaction (a pack has at
+        most 25 messages): they are written together or not at all, so a retried pack that
+        finds them written does not count them again."""
+        if count:
+            for start in range(0, len(outcomes), _PER_TRANSACTION):
+                self._record_counted(outcomes[start : start + _PER_TRANSACTION], count)
+            return
+        requests = [{"PutRequest": {"Item": _result_item(o)}} for o in outcomes]
         left = batch_write(self._t.raw, self._table, requests, sleep=self._t.sleep)
         if left:
             raise RetriesExhausted(f"{len(left)} outcomes could not be written")
+
+    def _record_counted(self, outcomes: list[Outcome], count: Mapping[str, str | None]) -> None:
+        from mailpass.adapters.dynamodb.stats import transact_with
+
+        # One transaction may not name an item twice: the last outcome of a message wins.
+        outcomes = list({o.message_id: o for o in outcomes}.values())
+        account = outcomes[0].account_id
+        counted = usage.tally(
+            account,
+            (
+                (o.at, o.status, usage.domain_of(count[o.message_id]))
+                for o in outcomes
+                if o.message_id in count and o.status in COUNTED
+            ),
+            key=outcomes[0].message_id,
+        )
+        items = [{"Put": {"TableName": self._table, "Item": _result_item(o)}} for o in outcomes]
+        if not transact_with(self, items, counted):  # no conditions: cannot be refused
+            raise RetriesExhausted("outcomes could not be written")
 
     def requeue(self, account_id: str, message_ids: list[str], pack_id: str) -> bool:
         items: list[Any] = [
