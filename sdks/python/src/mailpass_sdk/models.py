@@ -187,6 +187,7 @@ class Domain(Model):
     last_checked_at: str | None
     next_check_at: str | None
     feedback: DomainFeedback
+    stats: DomainStats
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Domain:
@@ -201,6 +202,7 @@ class Domain(Model):
             last_checked_at=data.get("last_checked_at"),
             next_check_at=data.get("next_check_at"),
             feedback=DomainFeedback.from_dict(data["feedback"]),
+            stats=DomainStats.from_dict(data["stats"]),
             raw=data,
         )
 
@@ -263,6 +265,32 @@ class DomainList(Model):
     def from_dict(cls, data: dict[str, Any]) -> DomainList:
         return cls(
             domains=[Domain.from_dict(item) for item in data["domains"]],
+            raw=data,
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class DomainStats(Model):
+    """The usage counters' view of the domain (GET /stats?domain=), over the last `days`."""
+
+    days: int
+    sent: int
+    delivered: int
+    bounced: int
+    complained: int
+    bounce_rate: float | None
+    complaint_rate: float | None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DomainStats:
+        return cls(
+            days=data["days"],
+            sent=data["sent"],
+            delivered=data["delivered"],
+            bounced=data["bounced"],
+            complained=data["complained"],
+            bounce_rate=data.get("bounce_rate"),
+            complaint_rate=data.get("complaint_rate"),
             raw=data,
         )
 
@@ -706,6 +734,88 @@ class SendResult(Model):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Stats(Model):
+    """The `Stats` schema of openapi.json."""
+
+    granularity: str
+    from_: str
+    until: str
+    domain: str | None
+    buckets: list[StatsBucket]
+    totals: StatsTotals
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Stats:
+        return cls(
+            granularity=data["granularity"],
+            from_=data["from"],
+            until=data["until"],
+            domain=data.get("domain"),
+            buckets=[StatsBucket.from_dict(item) for item in data["buckets"]],
+            totals=StatsTotals.from_dict(data["totals"]),
+            raw=data,
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class StatsBucket(Model):
+    """The `StatsBucket` schema of openapi.json."""
+
+    sent: int
+    delivered: int
+    failed: int
+    bounced: int
+    complained: int
+    opened: int
+    clicked: int
+    start: str
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StatsBucket:
+        return cls(
+            sent=data["sent"],
+            delivered=data["delivered"],
+            failed=data["failed"],
+            bounced=data["bounced"],
+            complained=data["complained"],
+            opened=data["opened"],
+            clicked=data["clicked"],
+            start=data["start"],
+            raw=data,
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class StatsTotals(Model):
+    """The `StatsTotals` schema of openapi.json."""
+
+    sent: int
+    delivered: int
+    failed: int
+    bounced: int
+    complained: int
+    opened: int
+    clicked: int
+    bounce_rate: float | None
+    complaint_rate: float | None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StatsTotals:
+        return cls(
+            sent=data["sent"],
+            delivered=data["delivered"],
+            failed=data["failed"],
+            bounced=data["bounced"],
+            complained=data["complained"],
+            opened=data["opened"],
+            clicked=data["clicked"],
+            bounce_rate=data.get("bounce_rate"),
+            complaint_rate=data.get("complaint_rate"),
+            raw=data,
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
 class Suppression(Model):
     """The `Suppression` schema of openapi.json."""
 
@@ -860,6 +970,13 @@ class Webhook(Model):
     url: str
     event_types: list[str]
     created_at: str | None
+    enabled: bool
+    disabled_reason: str | None
+    disabled_at: str | None
+    consecutive_failures: int
+    failing_since: str | None
+    previous_secret_expires_at: str | None
+    updated_at: str | None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Webhook:
@@ -868,6 +985,13 @@ class Webhook(Model):
             url=data["url"],
             event_types=list(data["event_types"]),
             created_at=data.get("created_at"),
+            enabled=data["enabled"],
+            disabled_reason=data.get("disabled_reason"),
+            disabled_at=data.get("disabled_at"),
+            consecutive_failures=data["consecutive_failures"],
+            failing_since=data.get("failing_since"),
+            previous_secret_expires_at=data.get("previous_secret_expires_at"),
+            updated_at=data.get("updated_at"),
             raw=data,
         )
 
@@ -896,6 +1020,13 @@ class WebhookCreated(Model):
     url: str
     event_types: list[str]
     created_at: str | None
+    enabled: bool
+    disabled_reason: str | None
+    disabled_at: str | None
+    consecutive_failures: int
+    failing_since: str | None
+    previous_secret_expires_at: str | None
+    updated_at: str | None
     secret: str
 
     @classmethod
@@ -905,6 +1036,13 @@ class WebhookCreated(Model):
             url=data["url"],
             event_types=list(data["event_types"]),
             created_at=data.get("created_at"),
+            enabled=data["enabled"],
+            disabled_reason=data.get("disabled_reason"),
+            disabled_at=data.get("disabled_at"),
+            consecutive_failures=data["consecutive_failures"],
+            failing_since=data.get("failing_since"),
+            previous_secret_expires_at=data.get("previous_secret_expires_at"),
+            updated_at=data.get("updated_at"),
             secret=data["secret"],
             raw=data,
         )
@@ -925,6 +1063,56 @@ class WebhookDeleted(Model):
 
 
 @dataclass(frozen=True, kw_only=True)
+class WebhookDeliveries(Model):
+    """The `WebhookDeliveries` schema of openapi.json."""
+
+    webhook_id: str
+    deliveries: list[WebhookDelivery]
+    next_cursor: str | None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> WebhookDeliveries:
+        return cls(
+            webhook_id=data["webhook_id"],
+            deliveries=[WebhookDelivery.from_dict(item) for item in data["deliveries"]],
+            next_cursor=data.get("next_cursor"),
+            raw=data,
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class WebhookDelivery(Model):
+    """The `WebhookDelivery` schema of openapi.json."""
+
+    event_id: str
+    event_type: str
+    attempt: int
+    created_at: str | None
+    delivered: bool
+    status_code: int | None
+    error: str | None
+    detail: str
+    duration_ms: int
+    next_retry_at: str | None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> WebhookDelivery:
+        return cls(
+            event_id=data["event_id"],
+            event_type=data["event_type"],
+            attempt=data["attempt"],
+            created_at=data.get("created_at"),
+            delivered=data["delivered"],
+            status_code=data.get("status_code"),
+            error=data.get("error"),
+            detail=data["detail"],
+            duration_ms=data["duration_ms"],
+            next_retry_at=data.get("next_retry_at"),
+            raw=data,
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
 class WebhookList(Model):
     """The `WebhookList` schema of openapi.json."""
 
@@ -934,6 +1122,60 @@ class WebhookList(Model):
     def from_dict(cls, data: dict[str, Any]) -> WebhookList:
         return cls(
             webhooks=[Webhook.from_dict(item) for item in data["webhooks"]],
+            raw=data,
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class WebhookSecret(Model):
+    """The `WebhookSecret` schema of openapi.json."""
+
+    webhook_id: str
+    secret: str
+    previous_secret_expires_at: str
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> WebhookSecret:
+        return cls(
+            webhook_id=data["webhook_id"],
+            secret=data["secret"],
+            previous_secret_expires_at=data["previous_secret_expires_at"],
+            raw=data,
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class WebhookTestQueued(Model):
+    """The `WebhookTestQueued` schema of openapi.json."""
+
+    webhook_id: str
+    event_id: str
+    event_type: str
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> WebhookTestQueued:
+        return cls(
+            webhook_id=data["webhook_id"],
+            event_id=data["event_id"],
+            event_type=data["event_type"],
+            raw=data,
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class WebhookUpdate(Model):
+    """PATCH /api/v1/webhooks/{webhook_id}: only the fields given change."""
+
+    url: str | None
+    event_types: list[str] | None
+    enabled: bool | None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> WebhookUpdate:
+        return cls(
+            url=data.get("url"),
+            event_types=opt(list, data.get("event_types")),
+            enabled=data.get("enabled"),
             raw=data,
         )
 
@@ -952,6 +1194,7 @@ __all__ = [
     "DomainDeleted",
     "DomainFeedback",
     "DomainList",
+    "DomainStats",
     "Engagement",
     "ErrorBody",
     "EventView",
@@ -967,6 +1210,9 @@ __all__ = [
     "ProviderUpdate",
     "SendRequest",
     "SendResult",
+    "Stats",
+    "StatsBucket",
+    "StatsTotals",
     "Suppression",
     "SuppressionList",
     "SuppressionRemoved",
@@ -979,5 +1225,10 @@ __all__ = [
     "WebhookCreate",
     "WebhookCreated",
     "WebhookDeleted",
+    "WebhookDeliveries",
+    "WebhookDelivery",
     "WebhookList",
+    "WebhookSecret",
+    "WebhookTestQueued",
+    "WebhookUpdate",
 ]
