@@ -329,3 +329,14 @@ class WebhookCreate(StrictModel):
 
     url: Annotated[str, Field(min_length=8, max_length=2048), AfterValidator(clean_header_text)]
     event_types: Annotated[list[Annotated[str, Field(max_length=32)]], Field(min_length=1)]
+
+
+class SuppressionCreate(StrictModel):
+    """POST /api/v1/suppressions"""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    email: EmailAddress
+    reason: Annotated[HeaderText, Field(min_length=1, max_length=1000)] | None = Field(
+        default=None, description='Why (kept as given); "manual" when left out'
+    )

@@ -16,6 +16,7 @@ domains.py        ACCOUNT#<account>           CFG#DOMAIN#<id>     sender domain,
 suppressions.py   ACCOUNT#<account>           SUP#<email>         suppressed address
 messages.py       MSG#<account>#<message id>  MSG                 message
                   MSG#<account>#<message id>  EVENT#<ts>#<id>     tracking / delivery event
+                  MSG#<account>#<message id>  TAG#<tag>           a tag (the log's tag index)
                   COUNTER#queue_id            COUNTER             the queue id sequence
 packs.py          PACK#<pack id>              PACK                a queue message's claim, lease
                   MSG#<account>#<message id>  RESULT              a queued message's final state
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from mailpass.adapters.dynamodb.accounts import DynamoAccounts
     from mailpass.adapters.dynamodb.base import Table
     from mailpass.adapters.dynamodb.delivery import DynamoDelivery
+    from mailpass.adapters.dynamodb.message_log import DynamoMessageLog
     from mailpass.adapters.dynamodb.messages import DynamoMessages
     from mailpass.adapters.dynamodb.packs import DynamoPacks
     from mailpass.adapters.dynamodb.providers import DynamoProviders
@@ -45,6 +47,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DynamoAccounts",
     "DynamoDelivery",
+    "DynamoMessageLog",
     "DynamoMessages",
     "DynamoPacks",
     "DynamoProviders",
@@ -60,6 +63,7 @@ __all__ = [
 _HOME = {
     "DynamoAccounts": "accounts",
     "DynamoDelivery": "delivery",
+    "DynamoMessageLog": "message_log",
     "DynamoMessages": "messages",
     "DynamoPacks": "packs",
     "DynamoProviders": "providers",

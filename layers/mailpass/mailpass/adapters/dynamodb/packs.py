@@ -4,6 +4,9 @@ pk                          sk       what
 PACK#<pack id>              PACK     a queue message's dispatch state: claim, lease, attempts
 MSG#<account>#<message id>  RESULT   a queued message's final state (batched writes; read
                                      back by messages.py with the message)
+
+With the outcomes, the message items' log index moves too (log_keys.py): one transaction per
+100 messages sets their status key and the outcome, so the log's status filter sees it at once.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from mailpass.adapters.dynamodb.base import (
     message_pk,
     result_outcome,
 )
+from mailpass.adapters.dynamodb.log_keys import OUTRANKS_OUTCOME, status_key
 from mailpass.adapters.dynamodb.marshal import from_item, s, to_item
 from mailpass.adapters.dynamodb.retry import (
     AGAIN,
@@ -27,6 +31,9 @@ from mailpass.adapters.dynamodb.retry import (
     retry,
 )
 from mailpass.ports import Outcome, PackClaim, PackState
+
+# TransactWriteItems takes 100 actions; one per message.
+_INDEXED_PER_REQUEST = 100
 
 
 class DynamoPacks(TableStore):
@@ -164,6 +171,63 @@ class DynamoPacks(TableStore):
         left = batch_write(self._t.raw, self._table, requests, sleep=self._t.sleep)
         if left:
             raise RetriesExhausted(f"{len(left)} outcomes could not be written")
+        for start in range(0, len(outcomes), _INDEXED_PER_REQUEST):
+            self._index_outcomes(outcomes[start : start + _INDEXED_PER_REQUEST])
+
+    def _index_outcomes(self, outcomes: list[Outcome]) -> None:
+        """The message items show their outcome in the log (status index and fields), unless
+        feedback or a cancel outranks it (then the condition fails and that one is left)."""
+        pending = list(outcomes)
+
+        def attempt() -> Again | None:
+            nonlocal pending
+            try:
+                self._t.raw.transact_write_items(
+                    TransactItems=[self._outcome_update(o) for o in pending]
+                )
+                return None
+            except self._db.exceptions.TransactionCanceledException as exc:
+                codes = cancellation_codes(exc)
+                pending = [
+                    o
+                    for o, code in zip(pending, codes, strict=False)
+                    if code != "ConditionalCheckFailed"
+                ]
+                return AGAIN if pending else None
+
+        if pending:
+            retry(attempt, what="index outcomes", attempts=3, sleep=self._t.sleep)
+
+    def _outcome_update(self, o: Outcome) -> Any:
+        fields = {
+            "result_status": o.status,
+            "updated_at": o.at.isoformat(),
+            "sent_at": o.at.isoformat() if o.status == "sent" else None,
+            "error_message": o.error_message[:2000] if o.error_message else None,
+            "note": o.note,
+            "provider_message_id": o.provider_message_id,
+            "provider_id": o.provider_id,
+            "provider_kind": o.provider_kind,
+        }
+        values = {f":{k}": s(v) for k, v in fields.items() if v is not None}
+        sets = [f"{k} = :{k}" for k, v in fields.items() if v is not None]
+        outranking = {f":o{i}": s(st.value) for i, st in enumerate(sorted(OUTRANKS_OUTCOME))}
+        return {
+            "Update": {
+                "TableName": self._table,
+                "Key": {"pk": s(message_pk(o.account_id, o.message_id)), "sk": s("MSG")},
+                "UpdateExpression": "SET st_pk = :stk, " + ", ".join(sets),
+                "ConditionExpression": "attribute_exists(pk) AND NOT (#s IN ("
+                + ", ".join(outranking)
+                + "))",
+                "ExpressionAttributeNames": {"#s": "status"},
+                "ExpressionAttributeValues": {
+                    ":stk": s(status_key(o.account_id, o.status)),
+                    **values,
+                    **outranking,
+                },
+            }
+        }
 
     def requeue(self, account_id: str, message_ids: list[str], pack_id: str) -> bool:
         items: list[Any] = [
@@ -174,6 +238,24 @@ class DynamoPacks(TableStore):
                     "ConditionExpression": "#s = :failed",
                     "ExpressionAttributeNames": {"#s": "status"},
                     "ExpressionAttributeValues": {":failed": s("failed")},
+                }
+            }
+            for mid in message_ids
+        ]
+        # Back in the queue, and so in the log's queued status (unless feedback moved it on,
+        # which the condition refuses: such a message is not sent again).
+        items += [
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": {"pk": s(message_pk(account_id, mid)), "sk": s("MSG")},
+                    "UpdateExpression": "SET st_pk = :stk REMOVE result_status",
+                    "ConditionExpression": "attribute_exists(pk) AND #s = :queued",
+                    "ExpressionAttributeNames": {"#s": "status"},
+                    "ExpressionAttributeValues": {
+                        ":stk": s(status_key(account_id, "queued")),
+                        ":queued": s("queued"),
+                    },
                 }
             }
             for mid in message_ids
