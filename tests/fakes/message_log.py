@@ -13,7 +13,8 @@ from tests.fakes.memory import Shared
 
 
 def _order(m: MessageRecord) -> str:
-    return f"{m.created_at.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S.%f')}#{m.message_id}"
+    at = m.created_at.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
+    return f"{at}#{m.message_id}"
 
 
 def _within(at: datetime, query: LogQuery) -> bool:

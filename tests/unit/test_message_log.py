@@ -167,3 +167,9 @@ def test_suppressions_added_by_hand_and_paged(memory: Memory) -> None:
         service.list("acct_b", limit=1, cursor=page["next_cursor"])
     with pytest.raises(ValidationFailed):
         service.list("acct_a", reason="manual", limit=1, cursor=page["next_cursor"])
+
+
+def test_times_at_the_ends_of_the_calendar_are_refused(service: MessageLogService) -> None:
+    with pytest.raises(ValidationFailed):
+        service.list(principal("acct_a"), since="0001-01-01T00:00:00+01:00")
+    assert service.list(principal("acct_a"), until="9999-12-31T23:59:59Z")["messages"] == []

@@ -5,7 +5,7 @@ answers each page from an index made for its filters (adapters/dynamodb/message_
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from mailpass.errors import ValidationFailed
@@ -34,7 +34,10 @@ def parse_time(field: str, value: str | None) -> datetime | None:
         raise _invalid(field, f"{field} must be an RFC 3339 date-time") from None
     if at.tzinfo is None or "T" not in value.upper():
         raise _invalid(field, f"{field} must be an RFC 3339 date-time with its offset")
-    return at
+    try:
+        return at.astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 moved past the calendar's end by its offset
+        raise _invalid(field, f"{field} is out of range") from None
 
 
 def parse_limit(limit: int | None) -> int:

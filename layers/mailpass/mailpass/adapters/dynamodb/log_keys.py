@@ -32,8 +32,10 @@ OUTRANKS_OUTCOME = FEEDBACK_STATUSES | {MessageStatus.CANCELED}
 
 
 def log_sk(created_at: datetime, message_id: str) -> str:
-    # Fixed width and UTC, so string order is time order.
-    return f"{created_at.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S.%f')}#{message_id}"
+    # Fixed width (isoformat pads the year, strftime does not) and UTC: string order is time
+    # order.
+    at = created_at.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
+    return f"{at}#{message_id}"
 
 
 def suppression_index(account_id: str, email: str, kind: str, at: datetime) -> dict[str, Any]:

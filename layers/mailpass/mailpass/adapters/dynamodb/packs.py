@@ -171,32 +171,37 @@ class DynamoPacks(TableStore):
         left = batch_write(self._t.raw, self._table, requests, sleep=self._t.sleep)
         if left:
             raise RetriesExhausted(f"{len(left)} outcomes could not be written")
-        for start in range(0, len(outcomes), _INDEXED_PER_REQUEST):
-            self._index_outcomes(outcomes[start : start + _INDEXED_PER_REQUEST])
+        # A transaction may touch an item once: the last outcome of a message is its own.
+        latest = list({(o.account_id, o.message_id): o for o in outcomes}.values())
+        for start in range(0, len(latest), _INDEXED_PER_REQUEST):
+            self._index_outcomes(latest[start : start + _INDEXED_PER_REQUEST])
 
     def _index_outcomes(self, outcomes: list[Outcome]) -> None:
         """The message items show their outcome in the log (status index and fields), unless
         feedback or a cancel outranks it (then the condition fails and that one is left)."""
-        pending = list(outcomes)
+        self._each_if([self._outcome_update(o) for o in outcomes])
+
+    def _each_if(self, actions: list[Any]) -> None:
+        """Conditional updates in one transaction (at most 100), each applied if its condition
+        holds: those that fail theirs are dropped and the rest tried again."""
+        pending = list(actions)
 
         def attempt() -> Again | None:
             nonlocal pending
             try:
-                self._t.raw.transact_write_items(
-                    TransactItems=[self._outcome_update(o) for o in pending]
-                )
+                self._t.raw.transact_write_items(TransactItems=pending)
                 return None
             except self._db.exceptions.TransactionCanceledException as exc:
                 codes = cancellation_codes(exc)
                 pending = [
-                    o
-                    for o, code in zip(pending, codes, strict=False)
+                    a
+                    for a, code in zip(pending, codes, strict=False)
                     if code != "ConditionalCheckFailed"
                 ]
                 return AGAIN if pending else None
 
         if pending:
-            retry(attempt, what="index outcomes", attempts=3, sleep=self._t.sleep)
+            retry(attempt, what="message index update", attempts=3, sleep=self._t.sleep)
 
     def _outcome_update(self, o: Outcome) -> Any:
         fields = {
@@ -242,24 +247,6 @@ class DynamoPacks(TableStore):
             }
             for mid in message_ids
         ]
-        # Back in the queue, and so in the log's queued status (unless feedback moved it on,
-        # which the condition refuses: such a message is not sent again).
-        items += [
-            {
-                "Update": {
-                    "TableName": self._table,
-                    "Key": {"pk": s(message_pk(account_id, mid)), "sk": s("MSG")},
-                    "UpdateExpression": "SET st_pk = :stk REMOVE result_status",
-                    "ConditionExpression": "attribute_exists(pk) AND #s = :queued",
-                    "ExpressionAttributeNames": {"#s": "status"},
-                    "ExpressionAttributeValues": {
-                        ":stk": s(status_key(account_id, "queued")),
-                        ":queued": s("queued"),
-                    },
-                }
-            }
-            for mid in message_ids
-        ]
         items.append(
             {
                 "Update": {
@@ -275,4 +262,26 @@ class DynamoPacks(TableStore):
             self._db.transact_write_items(TransactItems=items)
         except self._db.exceptions.TransactionCanceledException:
             return False
+        # Back in the queue, and so in the log's queued status. Not in the transaction above:
+        # there a message item that is not there (or that feedback moved on) would refuse the
+        # whole redrive; here such a one is only left as it is.
+        self._each_if(
+            [
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": {"pk": s(message_pk(account_id, mid)), "sk": s("MSG")},
+                        "UpdateExpression": "SET st_pk = :stk REMOVE result_status",
+                        "ConditionExpression": "#s = :queued AND result_status = :failed",
+                        "ExpressionAttributeNames": {"#s": "status"},
+                        "ExpressionAttributeValues": {
+                            ":stk": s(status_key(account_id, "queued")),
+                            ":queued": s("queued"),
+                            ":failed": s("failed"),
+                        },
+                    }
+                }
+                for mid in dict.fromkeys(message_ids)
+            ]
+        )
         return True
