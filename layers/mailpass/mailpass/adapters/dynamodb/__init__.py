@@ -24,6 +24,9 @@ hits.py           HIT#<account>#<message id>  <kind>#<window>#<who> hits of one 
 quotas.py         QUOTA#<provider id>         H#<hour> | D#<day>  send-limit counter
 schedules.py      SCHED#<yyyymmddHHMM>        <account>#<msg id>  a scheduled message's body
                   SCHED#CURSOR                CURSOR              the last minute bucket moved
+
+The message log's GSIs (log, log_status, log_to, log_tag) and their keys are in log_keys.py;
+message_log.py reads them.
 """
 
 from __future__ import annotations
