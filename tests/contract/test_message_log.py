@@ -174,3 +174,22 @@ def test_every_status_change_moves_the_status_filter_at_once(stores: Stores) -> 
     assert status_b[0].status is S.QUEUED
     assert set(everything(stores, LogQuery(account_id, 1, tag="b"))) == {a, b, c}
     assert set(everything(stores, LogQuery(account_id, 10, tag="b", status=S.QUEUED))) == {b, c}
+
+
+def test_a_redriven_scheduled_message_is_handed_off_again(stores: Stores) -> None:
+    account_id = new_account(stores)
+    m = message(account_id, status=S.SCHEDULED, scheduled_at=NOW + timedelta(hours=1))
+    stores.messages.put_message(m)
+    assert stores.messages.release_scheduled(account_id, m.message_id, at=NOW)
+    stores.packs.record_outcomes([Outcome(account_id, m.message_id, "failed", NOW)])
+    assert everything(stores, LogQuery(account_id, 5, status=S.FAILED)) == [m.message_id]
+    assert stores.packs.requeue(account_id, [m.message_id], "pack-" + m.message_id)
+    # The redriven pack takes it again: not refused (which would record it canceled).
+    assert stores.messages.release_scheduled(account_id, m.message_id, at=NOW)
+    assert everything(stores, LogQuery(account_id, 5, status=S.QUEUED)) == [m.message_id]
+    found = stores.messages.get_message(account_id, m.message_id)
+    assert found is not None
+    assert found[0].status is S.QUEUED
+    stores.packs.record_outcomes([Outcome(account_id, m.message_id, "sent", NOW)])
+    assert everything(stores, LogQuery(account_id, 5, status=S.SENT)) == [m.message_id]
+    assert everything(stores, LogQuery(account_id, 5, status=S.QUEUED)) == []

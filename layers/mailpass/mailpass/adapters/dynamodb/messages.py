@@ -261,17 +261,21 @@ class DynamoMessages(TableStore):
         condition, allowed = transition(new)
         if or_already:
             condition = f"({condition} OR #s = :new)"
-        if new not in OUTRANKS_OUTCOME:
+        index_set, index_value = status_set(account_id, new)
+        update = "SET " + ", ".join([*sets, index_set])
+        values = {**values, **index_value}
+        if new is MessageStatus.QUEUED:
+            # Handed off again (a scheduled one, after a redrive too): no outcome holds yet.
+            update += " REMOVE result_status"
+        elif new not in OUTRANKS_OUTCOME:
             # A dispatcher outcome (RESULT) outranks this status, as Outcome.applied_to says: the
             # message would show the outcome, and its status index must say the same.
             condition = f"{condition} AND attribute_not_exists(result_status)"
-        index_set, index_value = status_set(account_id, new)
-        values = {**values, **index_value}
         try:
             self._db.update_item(
                 TableName=self._table,
                 Key={"pk": s(message_pk(account_id, message_id)), "sk": s("MSG")},
-                UpdateExpression="SET " + ", ".join([*sets, index_set]),
+                UpdateExpression=update,
                 ConditionExpression=condition,
                 ExpressionAttributeNames={"#s": "status"},
                 ExpressionAttributeValues={**values, **allowed},

@@ -2,11 +2,12 @@
 
 pk                          sk       what
 PACK#<pack id>              PACK     a queue message's dispatch state: claim, lease, attempts
-MSG#<account>#<message id>  RESULT   a queued message's final state (batched writes; read
-                                     back by messages.py with the message)
+MSG#<account>#<message id>  RESULT   a queued message's final state (read back by messages.py
+                                     with the message)
 
 With the outcomes, the message items' log index moves too (log_keys.py): one transaction per
-100 messages sets their status key and the outcome, so the log's status filter sees it at once.
+50 messages writes their RESULTs and sets their status key and the outcome on the message items,
+so the log's status filter sees it at once.
 """
 
 from __future__ import annotations
@@ -27,13 +28,12 @@ from mailpass.adapters.dynamodb.retry import (
     Again,
     RetriesExhausted,
     batch_get,
-    batch_write,
     retry,
 )
 from mailpass.ports import Outcome, PackClaim, PackState
 
-# TransactWriteItems takes 100 actions; one per message.
-_INDEXED_PER_REQUEST = 100
+# TransactWriteItems takes 100 actions; two per message (its RESULT, its message item).
+_MESSAGES_PER_REQUEST = 50
 
 
 class DynamoPacks(TableStore):
@@ -148,42 +148,42 @@ class DynamoPacks(TableStore):
         return found
 
     def record_outcomes(self, outcomes: list[Outcome]) -> None:
-        requests = [
-            {
-                "PutRequest": {
-                    "Item": to_item(
-                        {
-                            "pk": message_pk(o.account_id, o.message_id),
-                            "sk": "RESULT",
-                            "status": o.status,
-                            "at": o.at,
-                            "error_message": o.error_message[:2000] if o.error_message else None,
-                            "note": o.note,
-                            "provider_message_id": o.provider_message_id,
-                            "provider_id": o.provider_id,
-                            "provider_kind": o.provider_kind,
-                        }
-                    )
-                }
-            }
-            for o in outcomes
-        ]
-        left = batch_write(self._t.raw, self._table, requests, sleep=self._t.sleep)
-        if left:
-            raise RetriesExhausted(f"{len(left)} outcomes could not be written")
+        """Each outcome's RESULT, and its message item's log index and fields, in one
+        transaction per 50 messages (one request per pack): the status filter sees the outcome
+        at once. A message item that feedback or a cancel moved on keeps what it shows (its
+        update's condition fails and only that update is left out)."""
         # A transaction may touch an item once: the last outcome of a message is its own.
         latest = list({(o.account_id, o.message_id): o for o in outcomes}.values())
-        for start in range(0, len(latest), _INDEXED_PER_REQUEST):
-            self._index_outcomes(latest[start : start + _INDEXED_PER_REQUEST])
+        for start in range(0, len(latest), _MESSAGES_PER_REQUEST):
+            chunk = latest[start : start + _MESSAGES_PER_REQUEST]
+            self._each_if(
+                [self._result_put(o) for o in chunk] + [self._outcome_update(o) for o in chunk]
+            )
 
-    def _index_outcomes(self, outcomes: list[Outcome]) -> None:
-        """The message items show their outcome in the log (status index and fields), unless
-        feedback or a cancel outranks it (then the condition fails and that one is left)."""
-        self._each_if([self._outcome_update(o) for o in outcomes])
+    def _result_put(self, o: Outcome) -> Any:
+        return {
+            "Put": {
+                "TableName": self._table,
+                "Item": to_item(
+                    {
+                        "pk": message_pk(o.account_id, o.message_id),
+                        "sk": "RESULT",
+                        "status": o.status,
+                        "at": o.at,
+                        "error_message": o.error_message[:2000] if o.error_message else None,
+                        "note": o.note,
+                        "provider_message_id": o.provider_message_id,
+                        "provider_id": o.provider_id,
+                        "provider_kind": o.provider_kind,
+                    }
+                ),
+            }
+        }
 
     def _each_if(self, actions: list[Any]) -> None:
-        """Conditional updates in one transaction (at most 100), each applied if its condition
-        holds: those that fail theirs are dropped and the rest tried again."""
+        """Writes in one transaction (at most 100), each conditional one applied if its
+        condition holds: those that fail theirs are dropped and the rest tried again (as are
+        all after a conflict with another transaction)."""
         pending = list(actions)
 
         def attempt() -> Again | None:
@@ -201,7 +201,7 @@ class DynamoPacks(TableStore):
                 return AGAIN if pending else None
 
         if pending:
-            retry(attempt, what="message index update", attempts=3, sleep=self._t.sleep)
+            retry(attempt, what="record outcomes", sleep=self._t.sleep)
 
     def _outcome_update(self, o: Outcome) -> Any:
         fields = {
