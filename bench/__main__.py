@@ -1,4 +1,4 @@
-"""`python -m bench [cold] [warm] [drain] [track] [attach] [sdk]` (`make bench` runs them all):
+"""`python -m bench [cold] [warm] [drain] [track] [attach] [sdk] [log]` (`make bench`: all):
 start the local stack once, run the benchmarks, print a table of ours vs baseline with the ratio
 and its target, and save everything (raw samples included) to bench/results/latest.json. Exits 0
 even when a target is missed."""
@@ -15,7 +15,7 @@ from pathlib import Path
 from bench.common import Result, Row, local_stack
 
 RESULTS = Path(__file__).resolve().parent / "results"
-BENCHMARKS = ("cold", "warm", "drain", "track", "attach", "sdk")
+BENCHMARKS = ("cold", "warm", "drain", "track", "attach", "sdk", "log")
 
 
 def _mark(row: Row) -> str:
@@ -68,7 +68,8 @@ def render(results: list[Result]) -> str:
 def main(argv: list[str]) -> int:
     if any(a in {"-h", "--help"} for a in argv) or set(argv) - set(BENCHMARKS):
         print(
-            "usage: python -m bench [cold] [warm] [drain] [track] [attach] [sdk]   (default: all)",
+            "usage: python -m bench [cold] [warm] [drain] [track] [attach] [sdk] [log]"
+            "   (default: all)",
             file=sys.stderr,
         )
         return 0 if any(a in {"-h", "--help"} for a in argv) else 2
@@ -101,6 +102,10 @@ def main(argv: list[str]) -> int:
             from bench import sdk
 
             results.append(sdk.run(stack))
+        if "log" in wanted:
+            from bench import message_log
+
+            results.append(message_log.run(stack))
     elapsed = time.perf_counter() - started
 
     print()

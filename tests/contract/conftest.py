@@ -26,10 +26,12 @@ from mailpass.ports import (
     SuppressionStore,
     WebhookStore,
 )
+from mailpass.ports_listing import MessageLog, SuppressionLister
 
 from tests.fakes import (
     InMemoryAccounts,
     InMemoryDomains,
+    InMemoryMessageLog,
     InMemoryMessages,
     InMemoryPacks,
     InMemoryProviders,
@@ -51,6 +53,10 @@ class Messages(MessageStore, ScheduledHandOff, Protocol):
     """Messages, and the dispatcher's conditional take of a scheduled one."""
 
 
+class Suppressions(SuppressionStore, SuppressionLister, Protocol):
+    """The suppression list, and its listing a page at a time."""
+
+
 @dataclass
 class Stores:
     """One backend's store classes, sharing one table (or one memory)."""
@@ -59,13 +65,14 @@ class Stores:
     providers: ProviderStore
     webhooks: WebhookStore
     messages: Messages
-    suppressions: SuppressionStore
+    suppressions: Suppressions
     packs: PackStore
     quotas: QuotaStore
     hits: HitLog
     domains: Domains
     schedules: ScheduleStore
     stats: StatsStore
+    log: MessageLog
 
 
 def _fakes() -> Stores:
@@ -82,12 +89,14 @@ def _fakes() -> Stores:
         InMemoryDomains(m),
         InMemorySchedules(m),
         InMemoryStats(m),
+        InMemoryMessageLog(m),
     )
 
 
 def _dynamodb(request: pytest.FixtureRequest) -> Stores:
     from mailpass.adapters.dynamodb import (
         DynamoAccounts,
+        DynamoMessageLog,
         DynamoMessages,
         DynamoPacks,
         DynamoProviders,
@@ -116,6 +125,7 @@ def _dynamodb(request: pytest.FixtureRequest) -> Stores:
         DynamoDomains(table),
         DynamoSchedules(table),
         DynamoStats(table),
+        DynamoMessageLog(table),
     )
 
 
@@ -149,16 +159,15 @@ def smtp(account_id: str, name: str = "relay", **kw: Any) -> Provider:
 def message(
     account_id: str, status: MessageStatus = MessageStatus.SENDING, **kw: Any
 ) -> MessageRecord:
-    return MessageRecord(
-        account_id=account_id,
-        message_id=new_id("msg"),
-        status=status,
-        from_email="noreply@acme.example.com",
-        to_email="user@example.com",
-        subject="Hi",
-        created_at=NOW,
+    fields: dict[str, Any] = {
+        "from_email": "noreply@acme.example.com",
+        "to_email": "user@example.com",
+        "subject": "Hi",
+        "created_at": NOW,
         # Far past NOW: DynamoDB Local's TTL deletes expired items (NOW is a fixed date, soon
         # in the past), which made a message vanish mid-test.
-        expires_at=int(NOW.timestamp()) + 100 * 365 * 86400,
-        **kw,
+        "expires_at": int(NOW.timestamp()) + 100 * 365 * 86400,
+    }
+    return MessageRecord(
+        account_id=account_id, message_id=new_id("msg"), status=status, **{**fields, **kw}
     )

@@ -11,6 +11,7 @@ from mailpass.models import Account, ApiKey, MessageEvent, MessageRecord, Provid
 from tests.fakes.accounts import InMemoryAccounts
 from tests.fakes.domains import FakeDns, FakeSesIdentities, InMemoryDomains
 from tests.fakes.memory import Memory
+from tests.fakes.message_log import InMemoryMessageLog
 from tests.fakes.messages import InMemoryMessages
 from tests.fakes.packs import InMemoryPacks
 from tests.fakes.providers import InMemoryProviders, InMemoryWebhooks
@@ -26,6 +27,7 @@ __all__ = [
     "FakeSesIdentities",
     "InMemoryAccounts",
     "InMemoryDomains",
+    "InMemoryMessageLog",
     "InMemoryMessages",
     "InMemoryPacks",
     "InMemoryProviders",

@@ -95,6 +95,7 @@ def test_request_bodies_are_declared_from_the_models(doc: dict[str, Any]) -> Non
         "PATCH /api/v1/smtp-providers/{provider_id}": "#/components/schemas/ProviderUpdate",
         "POST /api/v1/webhooks": "#/components/schemas/WebhookCreate",
         "PATCH /api/v1/webhooks/{webhook_id}": "#/components/schemas/WebhookUpdate",
+        "POST /api/v1/suppressions": "#/components/schemas/SuppressionCreate",
     }
     send = doc["components"]["schemas"]["SendRequest"]
     assert {"to", "subject", "html", "text", "cc", "bcc", "metadata"} <= send["properties"].keys()
@@ -164,7 +165,9 @@ def test_settings_routes_do_not_load_on_the_send_path() -> None:
                     "mailpass.adapters.dynamodb.domains", "mailpass_api.routers.templates",
                     "mailpass.template_schemas", "mailpass.service.templates",
                     "mailpass.adapters.dynamodb.templates", "jinja2", "inscriptis", "lxml",
-                    "mailpass.textpart")
+                    "mailpass.textpart", "mailpass_api.routers.message_log",
+                    "mailpass.service.message_log", "mailpass.adapters.dynamodb.message_log",
+                    "mailpass.service.suppressions")
         client = TestClient(app)
         assert client.post("/api/v1/mail/send", content=b"{}").status_code == 401
         assert client.get("/api/v1/mail/status/x").status_code == 401
@@ -175,6 +178,11 @@ def test_settings_routes_do_not_load_on_the_send_path() -> None:
         assert client.put("/api/v1/webhooks").status_code == 405
         assert client.get("/api/v1/webhooks/a/b").status_code == 404
         assert client.get("/api/v1/smtp-providers/p1").status_code == 401
+        # The message log sits under the eager /mail router's prefix, loaded on its own.
+        assert "mailpass_api.routers.message_log" not in sys.modules
+        assert client.get("/api/v1/mail/messages").status_code == 401
+        assert "mailpass_api.routers.message_log" in sys.modules
+        assert client.get("/api/v1/mail/status/x").status_code == 401
         print("ok")
         """
     )

@@ -52,6 +52,29 @@ def test_tables_are_on_demand_with_ttl_and_the_main_one_has_pitr(
     assert idem["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
 
 
+def test_the_message_log_indexes_are_declared_with_their_keys(template: dict[str, Any]) -> None:
+    """What adapters/dynamodb/log_keys.py writes and message_log.py queries; the local stack
+    and the tests create them from here."""
+    props = template["Resources"]["MailTable"]["Properties"]
+    indexes = {
+        g["IndexName"]: (
+            [k["AttributeName"] for k in g["KeySchema"]],
+            g["Projection"]["ProjectionType"],
+        )
+        for g in props["GlobalSecondaryIndexes"]
+    }
+    assert indexes == {
+        "log": (["log_pk", "log_sk"], "ALL"),
+        "log_status": (["st_pk", "log_sk"], "ALL"),
+        "log_to": (["to_pk", "log_sk"], "ALL"),
+        "log_tag": (["tag_pk", "log_sk"], "KEYS_ONLY"),
+    }
+    declared = {a["AttributeName"]: a["AttributeType"] for a in props["AttributeDefinitions"]}
+    assert declared == dict.fromkeys(
+        ["pk", "sk", "log_pk", "log_sk", "st_pk", "to_pk", "tag_pk"], "S"
+    )
+
+
 def test_outputs_name_what_tests_and_operators_need(template: dict[str, Any]) -> None:
     assert {
         "ApiUrl",

@@ -18,9 +18,11 @@ from mailpass_api.routers import mail, tracking
 
 __all__ = ["API", "container", "create_app"]
 
-# The settings routers (and /stats), by prefix. A cold start (a /send, a /status) never imports
-# them.
+# The settings routers (and /stats, and the message log), by prefix. A cold start (a /send, a
+# /status) never imports them. The eager mail router is tried first and has no route under
+# /mail/messages, so that prefix falls through to its stand-in.
 SETTINGS_ROUTERS = {
+    f"{API}/mail/messages": "mailpass_api.routers.message_log",
     f"{API}/smtp-providers": "mailpass_api.routers.providers",
     f"{API}/webhooks": "mailpass_api.routers.webhooks",
     f"{API}/suppressions": "mailpass_api.routers.suppressions",

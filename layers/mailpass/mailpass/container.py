@@ -41,12 +41,14 @@ if TYPE_CHECKING:
     from mailpass.service.domains import DomainService
     from mailpass.service.feedback import FeedbackService
     from mailpass.service.limits import Limits
+    from mailpass.service.message_log import MessageLogService
     from mailpass.service.operations import QueueOperations
     from mailpass.service.providers import ProviderService
     from mailpass.service.schedule import Scheduler
     from mailpass.service.send import SendService
     from mailpass.service.stats import StatsService
     from mailpass.service.status import StatusService
+    from mailpass.service.suppressions import SuppressionService
     from mailpass.service.templates import TemplateService
     from mailpass.service.tracking import TrackingService
     from mailpass.service.webhooks import WebhookService
@@ -300,6 +302,36 @@ class Container:
         from mailpass.service.status import StatusService
 
         return StatusService(self.messages)
+
+    @cached_property
+    def cursor_secret(self) -> bytes:
+        """What page cursors are signed with: the tracking key's secret (service/cursor.py
+        derives a key of their own from it). Without one (a bare local run), a key of this
+        process: its cursors are good for as long as it lives."""
+        import secrets
+
+        secret_id = self.settings.tracking_key_secret
+        if not secret_id:
+            return secrets.token_bytes(32)
+        return self.secrets.get(secret_id).encode("utf-8")
+
+    @cached_property
+    def message_log(self) -> MessageLogService:
+        from mailpass.adapters.dynamodb.message_log import DynamoMessageLog
+        from mailpass.service.cursor import Cursors, derive_key
+        from mailpass.service.message_log import MessageLogService
+
+        key = derive_key(self.cursor_secret, "messages")
+        return MessageLogService(DynamoMessageLog(self.table), Cursors(key, "messages"))
+
+    @cached_property
+    def suppression_list(self) -> SuppressionService:
+        from mailpass.adapters.dynamodb.suppressions import DynamoSuppressions
+        from mailpass.service.cursor import Cursors, derive_key
+        from mailpass.service.suppressions import SuppressionService
+
+        key = derive_key(self.cursor_secret, "suppressions")
+        return SuppressionService(DynamoSuppressions(self.table), Cursors(key, "suppressions"))
 
     @cached_property
     def idempotency(self) -> Idempotency | None:

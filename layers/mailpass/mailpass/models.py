@@ -70,6 +70,16 @@ FOLLOWS: dict[MessageStatus, frozenset[MessageStatus]] = {
 FEEDBACK_STATUSES = frozenset({_S.DELIVERED, _S.BOUNCED, _S.COMPLAINED})
 
 
+SUPPRESSION_KINDS = ("bounce", "complaint", "manual")
+
+
+def suppression_kind(reason: str | None) -> str:
+    """What put an address on the suppression list, for the listing's reason filter: feedback
+    adds hard bounces ("hard bounce: ...") and complaints ("complaint (...)"); the API adds
+    `manual` ones (and says so)."""
+    return "complaint" if (reason or "").startswith("complaint") else "bounce"
+
+
 def may_follow(new: MessageStatus, old: MessageStatus) -> bool:
     return old in FOLLOWS[new]
 

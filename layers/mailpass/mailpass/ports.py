@@ -368,9 +368,17 @@ class SuppressionReader(Protocol):
 
 class SuppressionStore(SuppressionReader, Protocol):
     def add_suppression(
-        self, account_id: str, email: str, *, reason: str, at: datetime, message_id: str | None
+        self,
+        account_id: str,
+        email: str,
+        *,
+        reason: str,
+        at: datetime,
+        message_id: str | None,
+        kind: str | None = None,
     ) -> bool:
-        """False when the address was already on the list."""
+        """False when the address was already on the list. `kind`: models.SUPPRESSION_KINDS,
+        from the reason when not given."""
         ...
 
     def remove_suppression(self, account_id: str, email: str) -> None: ...

@@ -348,3 +348,14 @@ class WebhookUpdate(StrictModel):
         description="true turns a disabled webhook back on (and forgets its failure streak); "
         "false turns it off.",
     )
+
+
+class SuppressionCreate(StrictModel):
+    """POST /api/v1/suppressions"""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    email: EmailAddress
+    reason: Annotated[HeaderText, Field(min_length=1, max_length=1000)] | None = Field(
+        default=None, description='Why (kept as given); "manual" when left out'
+    )

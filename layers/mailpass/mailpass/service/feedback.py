@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from mailpass import usage
-from mailpass.models import ACCOUNT_TAG, MESSAGE_TAG, MessageEvent, MessageStatus, iso, utcnow
+from mailpass.models import ACCOUNT_TAG, MESSAGE_TAG, MessageEvent, MessageStatus, utcnow
 from mailpass.observability import logger
 from mailpass.ports import DomainCounter, EventNotifier, FeedbackStore
 from mailpass.tracking import is_machine
@@ -215,21 +215,7 @@ class FeedbackService:
             counts["recorded"] += 1
         return counts
 
-    # the suppression list, as the API shows it -----------------------------------------------
-    def suppressions(self, account_id: str) -> dict[str, Any]:
-        items = self._store.list_suppressions(account_id)
-        return {
-            "suppressions": [
-                {
-                    "email": i["email"],
-                    "reason": i.get("reason"),
-                    "message_id": i.get("message_id"),
-                    "created_at": iso(_ts(i.get("created_at"))),
-                }
-                for i in sorted(items, key=lambda i: str(i.get("created_at")))
-            ]
-        }
-
+    # the suppression list: its listing and manual adds are service/suppressions.py
     def unsuppress(self, account_id: str, email: str) -> dict[str, Any]:
         self._store.remove_suppression(account_id, email)
         return {"email": email.lower(), "suppressed": False}

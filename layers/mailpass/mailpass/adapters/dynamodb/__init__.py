@@ -16,6 +16,7 @@ domains.py        ACCOUNT#<account>           CFG#DOMAIN#<id>     sender domain,
 suppressions.py   ACCOUNT#<account>           SUP#<email>         suppressed address
 messages.py       MSG#<account>#<message id>  MSG                 message
                   MSG#<account>#<message id>  EVENT#<ts>#<id>     tracking / delivery event
+                  MSG#<account>#<message id>  TAG#<tag>           a tag (the log's tag index)
                   COUNTER#queue_id            COUNTER             the queue id sequence
 packs.py          PACK#<pack id>              PACK                a queue message's claim, lease
                   MSG#<account>#<message id>  RESULT              a queued message's final state
@@ -24,6 +25,9 @@ stats.py          STATS#<account>             H#<hour>#<shard>    usage counts o
 quotas.py         QUOTA#<provider id>         H#<hour> | D#<day>  send-limit counter
 schedules.py      SCHED#<yyyymmddHHMM>        <account>#<msg id>  a scheduled message's body
                   SCHED#CURSOR                CURSOR              the last minute bucket moved
+
+The message log's GSIs (log, log_status, log_to, log_tag) and their keys are in log_keys.py;
+message_log.py reads them.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ if TYPE_CHECKING:
     from mailpass.adapters.dynamodb.accounts import DynamoAccounts
     from mailpass.adapters.dynamodb.base import Table
     from mailpass.adapters.dynamodb.delivery import DynamoDelivery
+    from mailpass.adapters.dynamodb.message_log import DynamoMessageLog
     from mailpass.adapters.dynamodb.messages import DynamoMessages
     from mailpass.adapters.dynamodb.packs import DynamoPacks
     from mailpass.adapters.dynamodb.providers import DynamoProviders
@@ -47,6 +52,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DynamoAccounts",
     "DynamoDelivery",
+    "DynamoMessageLog",
     "DynamoMessages",
     "DynamoPacks",
     "DynamoProviders",
@@ -63,6 +69,7 @@ __all__ = [
 _HOME = {
     "DynamoAccounts": "accounts",
     "DynamoDelivery": "delivery",
+    "DynamoMessageLog": "message_log",
     "DynamoMessages": "messages",
     "DynamoPacks": "packs",
     "DynamoProviders": "providers",

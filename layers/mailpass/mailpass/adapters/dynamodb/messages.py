@@ -4,9 +4,11 @@ pk                          sk                what
 MSG#<account>#<message id>  MSG               message (account in the key: no cross reads)
 MSG#<account>#<message id>  EVENT#<ts>#<id>   tracking / delivery event
 MSG#<account>#<message id>  RESULT            final state of a queued one (written by packs.py)
+MSG#<account>#<message id>  TAG#<tag>         a tag, for the message log's tag index
 COUNTER#queue_id            COUNTER           the service-wide queue id sequence
 
 Status changes are conditional on models.FOLLOWS: the condition is built from that table.
+Each one moves the message log's status index in the same request (log_keys.py).
 """
 
 from __future__ import annotations
@@ -15,7 +17,19 @@ import json
 from datetime import datetime
 from typing import Any
 
-from mailpass.adapters.dynamodb.base import Table, TableStore, message_pk, result_outcome
+from mailpass.adapters.dynamodb.base import (
+    Table,
+    TableStore,
+    cancellation_codes,
+    message_pk,
+    result_outcome,
+)
+from mailpass.adapters.dynamodb.log_keys import (
+    OUTRANKS_OUTCOME,
+    message_index,
+    status_set,
+    tag_item,
+)
 from mailpass.adapters.dynamodb.marshal import Item, dt, from_item, s, to_item
 from mailpass.adapters.dynamodb.retry import RetriesExhausted, batch_write
 from mailpass.errors import Conflict
@@ -33,7 +47,7 @@ from mailpass.ports import Outcome
 from mailpass.usage import Tally
 
 
-def _message_from(d: dict[str, Any]) -> MessageRecord:
+def message_from(d: dict[str, Any]) -> MessageRecord:
     return MessageRecord(
         account_id=d["account_id"],
         message_id=d["message_id"],
@@ -74,8 +88,34 @@ def transition(new: MessageStatus) -> tuple[str, dict[str, Any]]:
     return f"#s IN ({', '.join(names)})", {n: s(o.value) for n, o in zip(names, olds, strict=True)}
 
 
+def message_items(record: MessageRecord) -> list[Item]:
+    """The message and its tag items, as written together (the bench seeds with this too)."""
+    pk = message_pk(record.account_id, record.message_id)
+    return [_message_item(record)] + [
+        to_item(
+            tag_item(
+                pk,
+                account_id=record.account_id,
+                message_id=record.message_id,
+                tag=tag,
+                created_at=record.created_at,
+                expires_at=record.expires_at,
+            )
+        )
+        for tag in dict.fromkeys(record.tags)
+    ]
+
+
 def _message_item(record: MessageRecord) -> Item:
+    index = message_index(
+        record.account_id,
+        record.message_id,
+        record.status,
+        record.to_email,
+        record.created_at,
+    )
     values = {
+        **index,
         "pk": message_pk(record.account_id, record.message_id),
         "sk": "MSG",
         "type": "message",
@@ -112,14 +152,33 @@ class DynamoMessages(TableStore):
         self._event_ttl = event_ttl_days * 86400
 
     def put_message(self, record: MessageRecord) -> None:
+        first, *tags = message_items(record)
+        if not tags:
+            try:
+                self._db.put_item(
+                    TableName=self._table,
+                    Item=first,
+                    ConditionExpression="attribute_not_exists(pk)",
+                )
+            except self._db.exceptions.ConditionalCheckFailedException:
+                raise Conflict(f"Message {record.message_id} already exists") from None
+            return
+        # Still one request: the message and its tag items in one transaction.
+        items: list[Any] = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": first,
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+        ] + [{"Put": {"TableName": self._table, "Item": tag}} for tag in tags]
         try:
-            self._db.put_item(
-                TableName=self._table,
-                Item=_message_item(record),
-                ConditionExpression="attribute_not_exists(pk)",
-            )
-        except self._db.exceptions.ConditionalCheckFailedException:
-            raise Conflict(f"Message {record.message_id} already exists") from None
+            self._t.raw.transact_write_items(TransactItems=items)
+        except self._db.exceptions.TransactionCanceledException as exc:
+            if cancellation_codes(exc)[:1] == ["ConditionalCheckFailed"]:
+                raise Conflict(f"Message {record.message_id} already exists") from None
+            raise
 
     def mark_sent(
         self,
@@ -234,6 +293,16 @@ class DynamoMessages(TableStore):
         condition, allowed = transition(new)
         if or_already:
             condition = f"({condition} OR #s = :new)"
+        index_set, index_value = status_set(account_id, new)
+        expression = "SET " + ", ".join([*sets, index_set])
+        moved_values = {**values, **index_value}
+        if new is MessageStatus.QUEUED:
+            # Handed off again (a scheduled one, after a redrive too): no outcome holds yet.
+            expression += " REMOVE result_status"
+        elif new not in OUTRANKS_OUTCOME:
+            # A dispatcher outcome (RESULT) outranks this status, as Outcome.applied_to says: the
+            # message would show the outcome, and its status index must say the same.
+            condition = f"{condition} AND attribute_not_exists(result_status)"
         names = {"#s": "status"}
         if extra is not None:
             condition = f"{condition} AND {extra[0]}"
@@ -241,10 +310,10 @@ class DynamoMessages(TableStore):
         update = {
             "TableName": self._table,
             "Key": {"pk": s(message_pk(account_id, message_id)), "sk": s("MSG")},
-            "UpdateExpression": "SET " + ", ".join(sets),
+            "UpdateExpression": expression,
             "ConditionExpression": condition,
             "ExpressionAttributeNames": names,
-            "ExpressionAttributeValues": {**values, **allowed},
+            "ExpressionAttributeValues": {**moved_values, **allowed},
         }
         if tally is not None:
             from mailpass.adapters.dynamodb.stats import transact_with
@@ -291,7 +360,7 @@ class DynamoMessages(TableStore):
         for raw in items:
             d = from_item(raw)
             if d["sk"] == "MSG":
-                record = _message_from(d)
+                record = message_from(d)
             elif d["sk"] == "RESULT":
                 result = result_outcome(account_id, message_id, d)
             elif d["sk"].startswith("EVENT#"):
@@ -345,7 +414,10 @@ class DynamoMessages(TableStore):
         left = batch_write(
             self._t.raw,
             self._table,
-            [{"PutRequest": {"Item": _message_item(r)}} for r in records],
+            [{"PutRequest": {"Item": item}} for r in records for item in message_items(r)],
             sleep=self._t.sleep,
         )
-        return [by_key[req["PutRequest"]["Item"]["pk"]["S"]] for req in left]
+        # A message whose tag item was not written is not stored either (the caller's retry
+        # rewrites all of it).
+        keys = dict.fromkeys(req["PutRequest"]["Item"]["pk"]["S"] for req in left)
+        return [by_key[k] for k in keys]

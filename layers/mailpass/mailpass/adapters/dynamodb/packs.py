@@ -2,13 +2,18 @@
 
 pk                          sk       what
 PACK#<pack id>              PACK     a queue message's dispatch state: claim, lease, attempts
-MSG#<account>#<message id>  RESULT   a queued message's final state (batched writes; read
-                                     back by messages.py with the message)
+MSG#<account>#<message id>  RESULT   a queued message's final state (read back by messages.py
+                                     with the message)
+
+With the outcomes, the message items' log index moves too (log_keys.py): one transaction per
+50 messages writes their RESULTs and sets their status key and the outcome on the message items,
+so the log's status filter sees it at once.
 """
 
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,37 +24,23 @@ from mailpass.adapters.dynamodb.base import (
     message_pk,
     result_outcome,
 )
+from mailpass.adapters.dynamodb.log_keys import OUTRANKS_OUTCOME, status_key
 from mailpass.adapters.dynamodb.marshal import from_item, s, to_item
 from mailpass.adapters.dynamodb.retry import (
     AGAIN,
     Again,
     RetriesExhausted,
     batch_get,
-    batch_write,
     retry,
 )
+from mailpass.adapters.dynamodb.stats import updates as stats_updates
 from mailpass.ports import Outcome, PackClaim, PackState
 
 # The final states counted in the usage stats (canceled is not: nothing was sent).
 COUNTED = frozenset({"sent", "failed"})
-# A transaction holds 100 items: the RESULTs and up to two hour buckets (a pack crossing one).
-_PER_TRANSACTION = 98
-
-
-def _result_item(o: Outcome) -> dict[str, Any]:
-    return to_item(
-        {
-            "pk": message_pk(o.account_id, o.message_id),
-            "sk": "RESULT",
-            "status": o.status,
-            "at": o.at,
-            "error_message": o.error_message[:2000] if o.error_message else None,
-            "note": o.note,
-            "provider_message_id": o.provider_message_id,
-            "provider_id": o.provider_id,
-            "provider_kind": o.provider_kind,
-        }
-    )
+# TransactWriteItems takes 100 actions: two per message (its RESULT, its message item), and up
+# to two usage hour buckets (a pack crossing an hour).
+_MESSAGES_PER_REQUEST = 49
 
 
 class DynamoPacks(TableStore):
@@ -166,37 +157,111 @@ class DynamoPacks(TableStore):
     def record_outcomes(
         self, outcomes: list[Outcome], *, count: Mapping[str, str | None] | None = None
     ) -> None:
-        """`count`: the messages whose final state is counted in the usage stats, with their
-        sender address. Then the RESULT items and the ADDs go in one transaction (a pack has at
-        most 25 messages): they are written together or not at all, so a retried pack that
-        finds them written does not count them again."""
-        if count:
-            for start in range(0, len(outcomes), _PER_TRANSACTION):
-                self._record_counted(outcomes[start : start + _PER_TRANSACTION], count)
-            return
-        requests = [{"PutRequest": {"Item": _result_item(o)}} for o in outcomes]
-        left = batch_write(self._t.raw, self._table, requests, sleep=self._t.sleep)
-        if left:
-            raise RetriesExhausted(f"{len(left)} outcomes could not be written")
+        """Each outcome's RESULT, and its message item's log index and fields, in one
+        transaction per 49 messages (one request per pack): the status filter sees the outcome
+        at once. A message item that feedback or a cancel moved on keeps what it shows (its
+        update's condition fails and only that update is left out).
 
-    def _record_counted(self, outcomes: list[Outcome], count: Mapping[str, str | None]) -> None:
-        from mailpass.adapters.dynamodb.stats import transact_with
+        `count`: the messages whose final state is counted in the usage stats, with their
+        sender address. Their ADDs go in the same transaction, so a retried pack that finds the
+        RESULTs written does not count them again."""
+        # A transaction may touch an item once: the last outcome of a message is its own.
+        latest = list({(o.account_id, o.message_id): o for o in outcomes}.values())
+        now = int(time.time())
+        for start in range(0, len(latest), _MESSAGES_PER_REQUEST):
+            chunk = latest[start : start + _MESSAGES_PER_REQUEST]
+            tally = (
+                usage.tally(
+                    chunk[0].account_id,
+                    (
+                        (o.at, o.status, usage.domain_of(count[o.message_id]))
+                        for o in chunk
+                        if o.message_id in count and o.status in COUNTED
+                    ),
+                    key=chunk[0].message_id,
+                )
+                if count
+                else None
+            )
+            self._each_if(
+                [self._result_put(o) for o in chunk]
+                + [self._outcome_update(o) for o in chunk]
+                + stats_updates(self._table, tally, now=now)
+            )
 
-        # One transaction may not name an item twice: the last outcome of a message wins.
-        outcomes = list({o.message_id: o for o in outcomes}.values())
-        account = outcomes[0].account_id
-        counted = usage.tally(
-            account,
-            (
-                (o.at, o.status, usage.domain_of(count[o.message_id]))
-                for o in outcomes
-                if o.message_id in count and o.status in COUNTED
-            ),
-            key=outcomes[0].message_id,
-        )
-        items = [{"Put": {"TableName": self._table, "Item": _result_item(o)}} for o in outcomes]
-        if not transact_with(self, items, counted):  # no conditions: cannot be refused
-            raise RetriesExhausted("outcomes could not be written")
+    def _result_put(self, o: Outcome) -> Any:
+        return {
+            "Put": {
+                "TableName": self._table,
+                "Item": to_item(
+                    {
+                        "pk": message_pk(o.account_id, o.message_id),
+                        "sk": "RESULT",
+                        "status": o.status,
+                        "at": o.at,
+                        "error_message": o.error_message[:2000] if o.error_message else None,
+                        "note": o.note,
+                        "provider_message_id": o.provider_message_id,
+                        "provider_id": o.provider_id,
+                        "provider_kind": o.provider_kind,
+                    }
+                ),
+            }
+        }
+
+    def _each_if(self, actions: list[Any]) -> None:
+        """Writes in one transaction (at most 100), each conditional one applied if its
+        condition holds: those that fail theirs are dropped and the rest tried again (as are
+        all after a conflict with another transaction)."""
+        pending = list(actions)
+
+        def attempt() -> Again | None:
+            nonlocal pending
+            try:
+                self._t.raw.transact_write_items(TransactItems=pending)
+                return None
+            except self._db.exceptions.TransactionCanceledException as exc:
+                codes = cancellation_codes(exc)
+                pending = [
+                    a
+                    for a, code in zip(pending, codes, strict=False)
+                    if code != "ConditionalCheckFailed"
+                ]
+                return AGAIN if pending else None
+
+        if pending:
+            retry(attempt, what="record outcomes", sleep=self._t.sleep)
+
+    def _outcome_update(self, o: Outcome) -> Any:
+        fields = {
+            "result_status": o.status,
+            "updated_at": o.at.isoformat(),
+            "sent_at": o.at.isoformat() if o.status == "sent" else None,
+            "error_message": o.error_message[:2000] if o.error_message else None,
+            "note": o.note,
+            "provider_message_id": o.provider_message_id,
+            "provider_id": o.provider_id,
+            "provider_kind": o.provider_kind,
+        }
+        values = {f":{k}": s(v) for k, v in fields.items() if v is not None}
+        sets = [f"{k} = :{k}" for k, v in fields.items() if v is not None]
+        outranking = {f":o{i}": s(st.value) for i, st in enumerate(sorted(OUTRANKS_OUTCOME))}
+        return {
+            "Update": {
+                "TableName": self._table,
+                "Key": {"pk": s(message_pk(o.account_id, o.message_id)), "sk": s("MSG")},
+                "UpdateExpression": "SET st_pk = :stk, " + ", ".join(sets),
+                "ConditionExpression": "attribute_exists(pk) AND NOT (#s IN ("
+                + ", ".join(outranking)
+                + "))",
+                "ExpressionAttributeNames": {"#s": "status"},
+                "ExpressionAttributeValues": {
+                    ":stk": s(status_key(o.account_id, o.status)),
+                    **values,
+                    **outranking,
+                },
+            }
+        }
 
     def requeue(self, account_id: str, message_ids: list[str], pack_id: str) -> bool:
         items: list[Any] = [
@@ -226,4 +291,26 @@ class DynamoPacks(TableStore):
             self._db.transact_write_items(TransactItems=items)
         except self._db.exceptions.TransactionCanceledException:
             return False
+        # Back in the queue, and so in the log's queued status. Not in the transaction above:
+        # there a message item that is not there (or that feedback moved on) would refuse the
+        # whole redrive; here such a one is only left as it is.
+        self._each_if(
+            [
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": {"pk": s(message_pk(account_id, mid)), "sk": s("MSG")},
+                        "UpdateExpression": "SET st_pk = :stk REMOVE result_status",
+                        "ConditionExpression": "#s = :queued AND result_status = :failed",
+                        "ExpressionAttributeNames": {"#s": "status"},
+                        "ExpressionAttributeValues": {
+                            ":stk": s(status_key(account_id, "queued")),
+                            ":queued": s("queued"),
+                            ":failed": s("failed"),
+                        },
+                    }
+                }
+                for mid in dict.fromkeys(message_ids)
+            ]
+        )
         return True

@@ -1,5 +1,7 @@
 """The suppression list: ACCOUNT#<account> / SUP#<email>, counted on the account item (so a
-send looks the list up only for accounts that have any)."""
+send looks the list up only for accounts that have any). Each entry is also in the log indexes
+under SUP#<account> (log_keys.suppression_index), so the listing pages oldest first, whole or by
+reason kind, one Query a page."""
 
 from __future__ import annotations
 
@@ -12,18 +14,31 @@ from mailpass.adapters.dynamodb.base import (
     account_pk,
     cancellation_codes,
 )
+from mailpass.adapters.dynamodb.log_keys import suppression_index
 from mailpass.adapters.dynamodb.marshal import from_item, s, to_item
 from mailpass.adapters.dynamodb.retry import AGAIN, Again, batch_get, retry
 from mailpass.errors import NotFound
+from mailpass.models import suppression_kind
+from mailpass.ports_listing import Position, SuppressionPage
+
+_SHOWN = ("email", "reason", "kind", "message_id", "created_at")
 
 
 class DynamoSuppressions(TableStore):
     """Implements ports.SuppressionStore."""
 
     def add_suppression(
-        self, account_id: str, email: str, *, reason: str, at: datetime, message_id: str | None
+        self,
+        account_id: str,
+        email: str,
+        *,
+        reason: str,
+        at: datetime,
+        message_id: str | None,
+        kind: str | None = None,
     ) -> bool:
         key = email.lower()
+        kind = kind or suppression_kind(reason)
         return self._transact(
             [
                 {
@@ -33,7 +48,9 @@ class DynamoSuppressions(TableStore):
                             {
                                 "pk": account_pk(account_id),
                                 "sk": f"SUP#{key}",
+                                **suppression_index(account_id, key, kind, at),
                                 "type": "suppression",
+                                "kind": kind,
                                 "email": key,
                                 "reason": reason[:1000],
                                 "created_at": at,
@@ -110,6 +127,39 @@ class DynamoSuppressions(TableStore):
                 return items
             kwargs["ExclusiveStartKey"] = out["LastEvaluatedKey"]
 
+    def suppression(self, account_id: str, email: str) -> dict[str, Any] | None:
+        out = self._db.get_item(
+            TableName=self._table,
+            Key={"pk": s(account_pk(account_id)), "sk": s(f"SUP#{email.lower()}")},
+            ConsistentRead=True,
+        )
+        return _entry(from_item(out["Item"])) if "Item" in out else None
+
+    def suppression_page(
+        self, account_id: str, *, reason: str | None, limit: int, start: Position | None
+    ) -> SuppressionPage:
+        if reason is None:
+            index, key = "log", {":key": s(f"SUP#{account_id}")}
+            condition = "log_pk = :key"
+        else:
+            index, key = "log_status", {":key": s(f"SUP#{account_id}#{reason}")}
+            condition = "st_pk = :key"
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": index,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeValues": key,
+            "Limit": limit,
+        }
+        if start:
+            kwargs["ExclusiveStartKey"] = {k: s(v) for k, v in start.items()}
+        out = self._db.query(**kwargs)
+        last = out.get("LastEvaluatedKey")
+        return SuppressionPage(
+            [_entry(from_item(i)) for i in out.get("Items", [])],
+            {k: v["S"] for k, v in last.items()} if last else None,
+        )
+
     def suppressed(self, account_id: str, emails: list[str]) -> dict[str, str]:
         keys = [
             {"pk": s(account_pk(account_id)), "sk": s(f"SUP#{e.lower()}")}
@@ -120,3 +170,8 @@ class DynamoSuppressions(TableStore):
             d = from_item(raw)
             found[d["email"]] = d.get("reason", "suppressed")
         return found
+
+
+def _entry(d: dict[str, Any]) -> dict[str, Any]:
+    d.setdefault("kind", suppression_kind(d.get("reason")))
+    return {k: d[k] for k in _SHOWN if k in d}
