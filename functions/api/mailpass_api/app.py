@@ -26,6 +26,7 @@ SETTINGS_ROUTERS = {
     f"{API}/domains": "mailpass_api.routers.domains",
     f"{API}/account": "mailpass_api.routers.account",
     f"{API}/templates": "mailpass_api.routers.templates",
+    f"{API}/api-keys": "mailpass_api.routers.api_keys",
 }
 
 
