@@ -88,7 +88,8 @@ LINKS = {
     "RevokeApiKey": {
         "operationId": "revokeApiKey",
         "parameters": {"key_id": "$response.body#/data/key_id"},
-    }
+    },
+    "ListApiKeys": {"operationId": "listApiKeys"},
 }
 
 
