@@ -25,7 +25,8 @@ export MAILPASS_DDB_LOCAL_DIR := $(CURDIR)/$(NODE_PREFIX)/node_modules/dynamo-db
 
 .PHONY: help
 help:
-	@echo "make dev     run the whole service locally (DynamoDB Local, moto, SMTP catcher, API)"
+	@echo "make dev     run the whole service locally (DynamoDB Local, moto, SMTP catcher, API);"
+	@echo "             data is kept across restarts: make dev-clean (or FRESH=1) starts clean"
 	@echo "make test    lint, type checks, template validation and every test"
 	@echo "make bench   benchmarks, printed as ratios against baselines measured in the same run"
 	@echo "make build   sam build (python3.13, arm64)   make pins   re-render layer requirements"
@@ -83,9 +84,13 @@ venv: $(STAMP)
 tools: $(TOOLS_STAMP)
 deps: venv tools $(DDB_LOCAL)
 
-.PHONY: dev
+# Data is kept under .mailpass/state across restarts; FRESH=1 (or make dev-clean) starts clean.
+.PHONY: dev dev-clean
 dev: deps
-	$(VENV)/bin/mailpass-dev
+	MAILPASS_FRESH=$(FRESH) $(VENV)/bin/mailpass-dev
+
+dev-clean: deps
+	MAILPASS_FRESH=1 $(VENV)/bin/mailpass-dev
 
 .PHONY: lint typecheck cfn-lint checkov pins-check test unit integration
 lint: venv

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import sys
 import threading
@@ -14,8 +15,11 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from mailpass_dev.console import DRAIN, RequestLines, drain_line, frame, mark_json_logs, say
 from mailpass_dev.stack import LocalStack
 from mailpass_dev.template import ROOT
+
+_TRUTHY = {"1", "true", "yes", "on"}
 
 
 def _int_env(name: str, default: int) -> int:
@@ -63,10 +67,11 @@ class ScheduledDispatcher(_Worker):
             try:
                 report = lambda_handler(event, context)
             except Exception as exc:  # keep the schedule going, as EventBridge would
-                print(f"dispatcher run failed: {exc!r}", file=sys.stderr, flush=True)
+                say(DRAIN, f"run failed: {exc!r}")
                 continue
-            if report.get("received") or report.get("domains", {}).get("checked"):
-                print(f"dispatcher: {report}", flush=True)
+            line = drain_line(report)
+            if line:  # an idle drain says nothing
+                say(DRAIN, line)
 
 
 class WebhookPoller(_Worker):
@@ -107,9 +112,9 @@ class WebhookPoller(_Worker):
                             for n, m in enumerate(done)
                         ],
                     )
-                print(f"webhooks: {len(done)} delivered, {len(failed)} to retry", flush=True)
+                say("hooks ", f"{len(done)} delivered, {len(failed)} to retry")
             except Exception as exc:  # keep polling, as the event source mapping would
-                print(f"webhook poll failed: {exc!r}", file=sys.stderr, flush=True)
+                say("hooks ", f"poll failed: {exc!r}")
                 self._stop.wait(1)
 
 
@@ -154,7 +159,7 @@ class _Context:
         return int((self._deadline - time.monotonic()) * 1000)
 
 
-def banner(api_port: int, key: str, outbox: Path, stack: LocalStack) -> str:
+def banner(api_port: int, key: str, outbox: Path, stack: LocalStack, data: str = "") -> str:
     url = f"http://127.0.0.1:{api_port}"
     assert stack.dynamodb
     assert stack.moto
@@ -164,6 +169,7 @@ def banner(api_port: int, key: str, outbox: Path, stack: LocalStack) -> str:
 MailPass is running locally.
   API            {url}/api/v1  (docs: {url}/api/v1/docs)
   DynamoDB       {stack.dynamodb.url}  ({stack.dynamodb.name}, table {stack.table_name})
+  Data           {data or "in memory"}
   AWS (moto)     {stack.moto.url}  (SQS, SES, Secrets Manager)
   SMTP catcher   127.0.0.1:{stack.smtp.port}  -> {outbox}
   DNS (local)    {stack.dns.address}  (sender domain checks; example.com is verified)
@@ -185,8 +191,15 @@ Queue a batch (the dispatcher sends it within MAILPASS_DRAIN_INTERVAL seconds):
 Then ask for its status (the message_id it returned; brackets optional):
   curl -s "{url}/api/v1/mail/status/MESSAGE_ID" -H "Authorization: Bearer {key}"
 
-Ctrl-C stops everything.
+Below: one line per request (http), per drain that did work (drain), and the services'
+JSON logs (log). Ctrl-C stops everything.
 """
+
+
+def state_dir() -> tuple[Path, bool]:
+    """Where `make dev` keeps its data, and whether this start is a clean one (FRESH=1)."""
+    path = Path(os.environ.get("MAILPASS_STATE_DIR") or ROOT / ".mailpass" / "state").resolve()
+    return path, os.environ.get("MAILPASS_FRESH", "").strip().lower() in _TRUTHY
 
 
 def main() -> int:
@@ -194,12 +207,16 @@ def main() -> int:
     from mailpass.container import get_container
     from mailpass_api.app import create_app
 
-    from mailpass_dev.seed import seed_dev
+    from mailpass_dev.recover import Journal, journal_the_queue, requeue_lost
+    from mailpass_dev.seed import resume_or_seed
 
     api_port = _int_env("MAILPASS_API_PORT", 8000)
     smtp_port = _int_env("MAILPASS_SMTP_PORT", 1025)
     outbox = Path(os.environ.get("MAILPASS_OUTBOX_DIR") or ROOT / ".mailpass" / "outbox").resolve()
     dev_key = os.environ.get("MAILPASS_DEV_KEY") or None
+    state, fresh = state_dir()
+    if fresh and state.exists():
+        shutil.rmtree(state)
 
     # Fixed ports by default, so events/env.json works for `sam local invoke` as shipped.
     stack = LocalStack(
@@ -207,6 +224,7 @@ def main() -> int:
         smtp_port=smtp_port,
         moto_port=_int_env("MAILPASS_MOTO_PORT", 5000),
         dynamodb_port=_int_env("MAILPASS_DYNAMODB_PORT", 8001),
+        state_dir=state,
     )
 
     def _terminate(signum: int, frame: FrameType | None) -> None:
@@ -215,23 +233,43 @@ def main() -> int:
     signal.signal(signal.SIGTERM, _terminate)
     dispatcher = ScheduledDispatcher(float(os.environ.get("MAILPASS_DRAIN_INTERVAL") or 5))
     webhooks = WebhookPoller(lambda: stack.env["MAILPASS_WEBHOOK_QUEUE_URL"])
+    journal: Journal | None = None
     try:
         stack.start()
         assert stack.smtp
+        mark_json_logs()
         container = get_container()
-        seeded = seed_dev(
-            container.admin,
+        journal = Journal(state / "queue-journal.sqlite")
+        journal_the_queue(container, journal)
+        seeded, resumed = resume_or_seed(
+            container,
             "127.0.0.1",
             stack.smtp.port,
+            saved=state / "dev-account.json",
             api_key=dev_key,
-            domains=container.domains,
             dns=stack.dns,
         )
-        print(banner(api_port, seeded.api_key, outbox, stack), flush=True)
+        data = f"{state}  (" + ("kept from the last run" if resumed else "new") + ")"
+        if stack.dynamodb and stack.dynamodb.name != "dynamodb-local":
+            data = "in memory (no Java for DynamoDB Local)"
+        print(frame(banner(api_port, seeded.api_key, outbox, stack, data)), file=sys.stderr)
+        sys.stderr.flush()
+        back = requeue_lost(container, journal)
+        if any(back.values()):
+            say(
+                DRAIN,
+                f"after the restart: {back['queued']} queued and {back['scheduled']} scheduled "
+                f"messages put back on the queue ({back['unrecoverable']} could not be)",
+            )
         dispatcher.start()
         webhooks.start()
         config = uvicorn.Config(
-            create_app(), host="127.0.0.1", port=api_port, log_level="info", lifespan="off"
+            RequestLines(create_app()),
+            host="127.0.0.1",
+            port=api_port,
+            log_level="info",
+            access_log=False,
+            lifespan="off",
         )
         uvicorn.Server(config).run()
     except KeyboardInterrupt:
@@ -240,6 +278,8 @@ def main() -> int:
         dispatcher.stop()
         webhooks.stop()
         stack.stop()
+        if journal is not None:
+            journal.close()
         print("MailPass stopped.", file=sys.stderr)
     return 0
 

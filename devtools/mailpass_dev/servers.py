@@ -128,19 +128,25 @@ def start_moto(port: int | None = None) -> Endpoint:
     return Endpoint("moto", url, proc)
 
 
-def start_dynamodb_local(port: int | None = None) -> Endpoint | None:
-    """AWS's own DynamoDB Local on Java; None when Java or the jar is missing."""
+def start_dynamodb_local(port: int | None = None, db_path: Path | None = None) -> Endpoint | None:
+    """AWS's own DynamoDB Local on Java; None when Java or the jar is missing. With `db_path`
+    its data is kept there (one shared file, whatever the credentials), else in memory."""
     jar = dynamodb_local_jar()
     if jar is None:
         return None
     port = port or free_port()
+    if db_path is not None:
+        db_path.mkdir(parents=True, exist_ok=True)
+        storage = ["-sharedDb", "-dbPath", str(db_path)]
+    else:
+        storage = ["-inMemory"]
     argv = [
         "java",
         "-Xms64m",
         f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}",
         "-jar",
         str(jar),
-        "-inMemory",
+        *storage,
         "-port",
         str(port),
     ]

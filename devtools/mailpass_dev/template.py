@@ -139,8 +139,16 @@ _TABLE_KEYS = (
 )
 
 
+class StaleTable(RuntimeError):
+    """A kept table (make dev keeps its data) that template.yaml has changed in a way an
+    update cannot follow: start clean."""
+
+
 def create_tables(names: LocalNames, client: DynamoDBClient) -> list[str]:
-    created = []
+    """Every table of the template, made idempotent for `make dev`'s kept data: a missing table
+    is created, an existing one gets the GSIs the template has added since (DynamoDB creates
+    one per UpdateTable), and TTL is turned on where it is not yet."""
+    made = []
     existing = set(client.list_tables().get("TableNames", []))
     for logical_id, declared in names.resources("AWS::DynamoDB::Table").items():
         props = names.resolve(declared)
@@ -150,8 +158,12 @@ def create_tables(names: LocalNames, client: DynamoDBClient) -> list[str]:
             args.setdefault("BillingMode", "PAY_PER_REQUEST")
             client.create_table(TableName=table, **args)
             client.get_waiter("table_exists").wait(TableName=table)
-            ttl = props.get("TimeToLiveSpecification")
-            if ttl and ttl.get("Enabled"):
+        else:
+            _add_missing_indexes(client, table, props)
+        ttl = props.get("TimeToLiveSpecification")
+        if ttl and ttl.get("Enabled"):
+            status = client.describe_time_to_live(TableName=table)["TimeToLiveDescription"]
+            if status.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING"):
                 client.update_time_to_live(
                     TableName=table,
                     TimeToLiveSpecification={
@@ -159,8 +171,52 @@ def create_tables(names: LocalNames, client: DynamoDBClient) -> list[str]:
                         "Enabled": True,
                     },
                 )
-        created.append(table)
-    return created
+        made.append(table)
+    return made
+
+
+def _add_missing_indexes(client: DynamoDBClient, table: str, props: dict[str, Any]) -> None:
+    described = client.describe_table(TableName=table)["Table"]
+    have = {i["IndexName"]: i for i in described.get("GlobalSecondaryIndexes", [])}
+    defined = {a["AttributeName"]: a for a in props.get("AttributeDefinitions", [])}
+    for index in props.get("GlobalSecondaryIndexes", []):
+        name = index["IndexName"]
+        if name in have:
+            if have[name]["KeySchema"] != index["KeySchema"]:
+                raise StaleTable(
+                    f"{table}'s index {name} has another key than template.yaml declares; "
+                    "start clean: make dev-clean (or make dev FRESH=1)"
+                )
+            continue
+        keys = {k["AttributeName"] for k in index["KeySchema"]}
+        client.update_table(
+            TableName=table,
+            AttributeDefinitions=[defined[k] for k in sorted(keys)],
+            GlobalSecondaryIndexUpdates=[
+                {
+                    "Create": {
+                        k: index[k] for k in ("IndexName", "KeySchema", "Projection") if k in index
+                    }  # type: ignore[typeddict-item]
+                }
+            ],
+        )
+        _wait_active(client, table, name)
+    if props.get("LocalSecondaryIndexes") and not described.get("LocalSecondaryIndexes"):
+        raise StaleTable(  # an LSI can only be made with its table
+            f"{table} lacks template.yaml's local secondary indexes; start clean: make dev-clean"
+        )
+
+
+def _wait_active(client: DynamoDBClient, table: str, index: str, timeout: float = 120) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = client.describe_table(TableName=table)["Table"].get("GlobalSecondaryIndexes", [])
+        if any(i["IndexName"] == index and i["IndexStatus"] == "ACTIVE" for i in found):
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"index {index} of {table} did not become active within {timeout:.0f}s")
 
 
 _QUEUE_ATTRIBUTES = (

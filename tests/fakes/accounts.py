@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
+from datetime import datetime
 
-from mailpass.errors import Conflict, NotFound
-from mailpass.models import Account, ApiKey
+from mailpass.errors import Conflict, LastSettingsKey, NotFound
+from mailpass.models import Account, ApiKey, Permission
 
 from tests.fakes.memory import ConfigReading
 
 
 class InMemoryAccounts(ConfigReading):
+    # The check and the write of a revoke are one step, as DynamoDB's transaction makes them.
+    _lock = threading.Lock()
+
     def create_account(self, account: Account) -> None:
         if account.account_id in self.memory.accounts:
             raise Conflict(f"Account {account.account_id} already exists")
@@ -41,8 +46,30 @@ class InMemoryAccounts(ConfigReading):
         return sorted(mine, key=lambda k: k.created_at)
 
     def revoke_api_key(self, account_id: str, key_id: str) -> None:
-        for h, k in self.memory.keys.items():
-            if k.account_id == account_id and k.key_id == key_id:
-                self.memory.keys[h] = replace(k, revoked=True)
-                return
-        raise NotFound(f"No key {key_id} on account {account_id}")
+        with self._lock:
+            found = [
+                (h, k)
+                for h, k in self.memory.keys.items()
+                if k.account_id == account_id and k.key_id == key_id and not k.revoked
+            ]
+            if not found:
+                raise NotFound(f"No key {key_id} on account {account_id}")
+            ((h, k),) = found
+            settings = Permission.SETTINGS.value
+            if settings in k.permissions:
+                left = [
+                    o
+                    for o in self.memory.keys.values()
+                    if o.account_id == account_id and not o.revoked and settings in o.permissions
+                ]
+                if len(left) <= 1:
+                    raise LastSettingsKey()
+            self.memory.keys[h] = replace(k, revoked=True)
+
+    def touch_api_key(self, key_hash: str, at: datetime, *, unless_since: datetime) -> bool:
+        with self._lock:
+            k = self.memory.keys.get(key_hash)
+            if k is None or (k.last_used_at is not None and k.last_used_at >= unless_since):
+                return False
+            self.memory.keys[key_hash] = replace(k, last_used_at=at)
+            return True

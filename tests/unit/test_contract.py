@@ -85,6 +85,7 @@ def test_request_bodies_are_declared_from_the_models(doc: dict[str, Any]) -> Non
     }
     assert bodies == {
         "PATCH /api/v1/account": "#/components/schemas/AccountUpdate",
+        "POST /api/v1/api-keys": "#/components/schemas/ApiKeyCreate",
         "POST /api/v1/mail/send": "#/components/schemas/SendRequest",
         "POST /api/v1/mail/send-batch": "#/components/schemas/BatchRequest",
         "POST /api/v1/domains": "#/components/schemas/DomainCreate",

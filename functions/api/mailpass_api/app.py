@@ -30,6 +30,7 @@ SETTINGS_ROUTERS = {
     f"{API}/account": "mailpass_api.routers.account",
     f"{API}/templates": "mailpass_api.routers.templates",
     f"{API}/stats": "mailpass_api.routers.stats",
+    f"{API}/api-keys": "mailpass_api.routers.api_keys",
 }
 
 

@@ -160,6 +160,11 @@ TAGS = [
         "`template_id` and `variables` (permission `settings`).",
     },
     {
+        "name": "api-keys",
+        "description": "The account's API keys: create (the key is shown once), list, revoke "
+        "(permission `settings`).",
+    },
+    {
         "name": "tracking",
         "description": "Hit by mail clients through the links MailPass writes into messages; "
         "unauthenticated, the signed token is the only thing trusted.",

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from mailpass.service.dispatch import DispatchService
     from mailpass.service.domains import DomainService
     from mailpass.service.feedback import FeedbackService
+    from mailpass.service.keys import KeyService
     from mailpass.service.limits import Limits
     from mailpass.service.message_log import MessageLogService
     from mailpass.service.operations import QueueOperations
@@ -370,6 +371,12 @@ class Container:
             SesIdentities(lambda: aws.sesv2(region), lambda: aws.client("ses", region)),
             s,
         )
+
+    @cached_property
+    def keys(self) -> KeyService:
+        from mailpass.service.keys import KeyService
+
+        return KeyService(self.accounts)
 
     @cached_property
     def account_settings(self) -> AccountService:

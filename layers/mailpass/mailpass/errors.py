@@ -95,6 +95,13 @@ class Conflict(MailPassError):
     default_message = "The resource already exists"
 
 
+class LastSettingsKey(Conflict):
+    code = "LAST_SETTINGS_KEY"
+    default_message = (
+        "This is the account's last key with the 'settings' permission; create another first"
+    )
+
+
 class NotCancelable(MailPassError):
     code = "NOT_CANCELABLE"
     http_status = 409

@@ -42,6 +42,10 @@ def key_display_prefix(raw: str) -> str:
     return raw[: len(LIVE_PREFIX) + 6]
 
 
+def key_last4(raw: str) -> str:
+    return raw[-4:]
+
+
 def new_id(prefix: str) -> str:
     return f"{prefix}_{random_base62(20)}"
 

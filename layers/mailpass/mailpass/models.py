@@ -132,6 +132,11 @@ class ApiKey:
     revoked: bool
     test: bool
     created_at: datetime
+    name: str = ""
+    # The key's last four characters: with the prefix, enough to tell keys apart in a list.
+    last4: str = ""
+    # Kept to the hour (service/auth.py): at most one write per key per hour.
+    last_used_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,9 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from mailpass.errors import NotFound, ValidationFailed
-from mailpass.ids import hash_api_key, key_display_prefix, new_api_key, new_id
-from mailpass.models import Account, ApiKey, Permission, Provider, SmtpSecurity, iso, utcnow
+from mailpass.ids import new_id
+from mailpass.models import Account, Provider, SmtpSecurity, iso, utcnow
 from mailpass.ports import AccountStore
+from mailpass.service.keys import checked_permissions, issue_key
 from mailpass.service.providers import ProviderService
 
 
@@ -18,14 +19,6 @@ class IssuedKey:
     api_key: str  # shown once, never stored
     prefix: str
     permissions: frozenset[str]
-
-
-def _checked_permissions(permissions: list[str]) -> frozenset[str]:
-    known = {p.value for p in Permission}
-    unknown = sorted(set(permissions) - known)
-    if unknown or not permissions:
-        raise ValidationFailed(f"permissions must be a non-empty subset of {sorted(known)}")
-    return frozenset(permissions)
 
 
 class AdminService:
@@ -45,23 +38,18 @@ class AdminService:
             raise NotFound(f"No account {account_id}")
 
     def create_api_key(
-        self, account_id: str, permissions: list[str], *, test: bool = False, raw: str | None = None
+        self,
+        account_id: str,
+        permissions: list[str],
+        *,
+        test: bool = False,
+        raw: str | None = None,
+        name: str = "",
     ) -> IssuedKey:
         """`raw` lets `make dev` keep a stable key across restarts (MAILPASS_DEV_KEY)."""
         self._require_account(account_id)
-        perms = _checked_permissions(permissions)
-        api_key = raw or new_api_key(test=test)
-        key = ApiKey(
-            key_id=new_id("key"),
-            account_id=account_id,
-            key_hash=hash_api_key(api_key),
-            prefix=key_display_prefix(api_key),
-            permissions=perms,
-            revoked=False,
-            test=api_key.startswith("mp_test_"),
-            created_at=utcnow(),
-        )
-        self._store.create_api_key(key)
+        perms = checked_permissions(permissions)
+        key, api_key = issue_key(self._store, account_id, perms, name=name, test=test, raw=raw)
         return IssuedKey(key.key_id, api_key, key.prefix, perms)
 
     def list_api_keys(self, account_id: str) -> list[dict[str, object]]:

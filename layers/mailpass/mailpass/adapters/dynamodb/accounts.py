@@ -2,12 +2,15 @@
 
 pk                  sk            what
 APIKEY#<sha256>     APIKEY        API key, looked up by hash on every request
-ACCOUNT#<account>   CFG#ACCOUNT   account, with its default provider id, fallbacks and settings
+ACCOUNT#<account>   CFG#ACCOUNT   account, with its default provider id, fallbacks, settings and
+                                  settings_keys (how many unrevoked keys have `settings`)
 ACCOUNT#<account>   KEY#<key id>  key listing entry (prefix only, no hash use)
 """
 
 from __future__ import annotations
 
+import contextlib
+from datetime import datetime
 from typing import Any
 
 from mailpass.adapters.dynamodb.base import (
@@ -17,8 +20,9 @@ from mailpass.adapters.dynamodb.base import (
     cancellation_codes,
 )
 from mailpass.adapters.dynamodb.marshal import dt, from_item, s, to_item
-from mailpass.errors import Conflict, NotFound
-from mailpass.models import Account, ApiKey, utcnow
+from mailpass.adapters.dynamodb.retry import AGAIN, Again, batch_get, retry
+from mailpass.errors import Conflict, LastSettingsKey, NotFound
+from mailpass.models import Account, ApiKey, Permission, utcnow
 
 
 class DynamoAccounts(ConfigReading):
@@ -33,17 +37,7 @@ class DynamoAccounts(ConfigReading):
         )
         if "Item" not in out:
             return None
-        d = from_item(out["Item"])
-        return ApiKey(
-            key_id=d["key_id"],
-            account_id=d["account_id"],
-            key_hash=key_hash,
-            prefix=d["prefix"],
-            permissions=frozenset(d.get("permissions", [])),
-            revoked=bool(d.get("revoked", False)),
-            test=bool(d.get("test", False)),
-            created_at=dt(d.get("created_at")) or utcnow(),
-        )
+        return _key_from(from_item(out["Item"]), key_hash)
 
     def create_account(self, account: Account) -> None:
         try:
@@ -62,6 +56,8 @@ class DynamoAccounts(ConfigReading):
                     "account_id": account.account_id,
                     "name": account.name,
                     "created_at": account.created_at,
+                    # Unrevoked keys with `settings`: the last one cannot be revoked.
+                    "settings_keys": 0,
                     "restrict_senders_to_verified_domains": (
                         account.restrict_senders_to_verified_domains
                     ),
@@ -89,21 +85,35 @@ class DynamoAccounts(ConfigReading):
             "key_id": key.key_id,
             "account_id": key.account_id,
             "prefix": key.prefix,
+            "last4": key.last4 or None,
+            "name": key.name or None,
             "permissions": key.permissions,
             "revoked": key.revoked,
             "test": key.test,
             "created_at": key.created_at,
         }
+        counts = _SETTINGS in key.permissions and not key.revoked
+        if counts:
+            self._ensure_settings_count(key.account_id)
+        account: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": account_key(key.account_id),
+            "ConditionExpression": "attribute_exists(pk)",
+        }
+        if counts:  # the account's count of settings keys moves with the key, atomically
+            account = {
+                "Update": {
+                    **account,
+                    "UpdateExpression": "ADD settings_keys :one",
+                    "ExpressionAttributeValues": {":one": {"N": "1"}},
+                }
+            }
+        else:
+            account = {"ConditionCheck": account}
         try:
-            self._db.transact_write_items(
+            self._t.raw.transact_write_items(
                 TransactItems=[
-                    {
-                        "ConditionCheck": {
-                            "TableName": self._table,
-                            "Key": account_key(key.account_id),
-                            "ConditionExpression": "attribute_exists(pk)",
-                        }
-                    },
+                    account,
                     {
                         "Put": {
                             "TableName": self._table,
@@ -140,28 +150,65 @@ class DynamoAccounts(ConfigReading):
                 raise NotFound(f"No account {key.account_id}") from None
             raise Conflict("That API key already exists") from None
 
-    def list_api_keys(self, account_id: str) -> list[ApiKey]:
-        out = self._db.query(
+    def _ensure_settings_count(self, account_id: str) -> None:
+        """Accounts made before the count existed get it once, from their listing. Every write
+        that moves the count calls this first, so the count exists before any of them moves
+        it: a listing read here that misses a newer key is corrected by that key's own
+        write, and a second backfill loses to the first (attribute_not_exists)."""
+        out = self._db.get_item(
             TableName=self._table,
-            KeyConditionExpression="pk = :pk AND begins_with(sk, :key)",
-            ExpressionAttributeValues={":pk": s(account_pk(account_id)), ":key": s("KEY#")},
+            Key=account_key(account_id),
             ConsistentRead=True,
+            ProjectionExpression="pk, settings_keys",
         )
-        keys = []
-        for raw in out.get("Items", []):
-            d = from_item(raw)
-            keys.append(
-                ApiKey(
-                    key_id=d["key_id"],
-                    account_id=account_id,
-                    key_hash=d.get("key_hash", ""),
-                    prefix=d["prefix"],
-                    permissions=frozenset(d.get("permissions", [])),
-                    revoked=bool(d.get("revoked", False)),
-                    test=bool(d.get("test", False)),
-                    created_at=dt(d.get("created_at")) or utcnow(),
-                )
+        item = out.get("Item")
+        if item is None or "settings_keys" in item:
+            return
+        active = sum(
+            1
+            for k in self.list_api_keys(account_id)
+            if _SETTINGS in k.permissions and not k.revoked
+        )
+        with contextlib.suppress(self._db.exceptions.ConditionalCheckFailedException):
+            self._db.update_item(
+                TableName=self._table,
+                Key=account_key(account_id),
+                UpdateExpression="SET settings_keys = :n",
+                ConditionExpression="attribute_exists(pk) AND attribute_not_exists(settings_keys)",
+                ExpressionAttributeValues={":n": {"N": str(active)}},
             )
+
+    def list_api_keys(self, account_id: str) -> list[ApiKey]:
+        listing: list[dict[str, Any]] = []
+        query: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :key)",
+            "ExpressionAttributeValues": {":pk": s(account_pk(account_id)), ":key": s("KEY#")},
+            "ConsistentRead": True,
+        }
+        while True:
+            out = self._t.raw.query(**query)
+            listing += [from_item(raw) for raw in out.get("Items", [])]
+            if "LastEvaluatedKey" not in out:
+                break
+            query["ExclusiveStartKey"] = out["LastEvaluatedKey"]
+        # last_used_at lives on the lookup item only (one write an hour, not two): read it back
+        # there. A settings page, so the extra BatchGetItem is not on any send path.
+        hashes = [d["key_hash"] for d in listing if d.get("key_hash")]
+        used: dict[str, Any] = {}
+        for raw in batch_get(
+            self._t.raw,
+            self._table,
+            [{"pk": s(f"APIKEY#{h}"), "sk": s("APIKEY")} for h in hashes],
+            consistent=True,
+            sleep=self._t.sleep,
+        ):
+            d = from_item(raw)
+            used[d["pk"].removeprefix("APIKEY#")] = d.get("last_used_at")
+        keys = [
+            _key_from({**d, "last_used_at": used.get(d.get("key_hash", ""))}, d.get("key_hash", ""))
+            for d in listing
+        ]
         return sorted(keys, key=lambda k: k.created_at)
 
     def revoke_api_key(self, account_id: str, key_id: str) -> None:
@@ -170,34 +217,99 @@ class DynamoAccounts(ConfigReading):
             Key={"pk": s(account_pk(account_id)), "sk": s(f"KEY#{key_id}")},
             ConsistentRead=True,
         ).get("Item")
-        if listing is None:
+        if listing is None or listing.get("revoked", {}).get("BOOL", False):
             raise NotFound(f"No key {key_id} on account {account_id}")
-        key_hash = listing["key_hash"]["S"]
+        d = from_item(listing)
+        key_hash = d["key_hash"]
+        counts = _SETTINGS in d.get("permissions", set())
+        if counts:
+            self._ensure_settings_count(account_id)
         revoke: dict[str, Any] = {
             "UpdateExpression": "SET revoked = :yes, revoked_at = :at",
-            "ConditionExpression": "attribute_exists(pk)",
+            "ConditionExpression": "attribute_exists(pk) AND revoked = :no",
             "ExpressionAttributeValues": {
                 ":yes": {"BOOL": True},
+                ":no": {"BOOL": False},
                 ":at": s(utcnow().isoformat()),
             },
             "TableName": self._table,
         }
-        # Both at once: the lookup item is what every request reads (consistently), so the
-        # key stops working with the very next request.
-        db: Any = self._db
-        db.transact_write_items(
-            TransactItems=[
+        # All at once: the lookup item is what every request reads (consistently), so the
+        # key stops working with the very next request; and the account's count of settings
+        # keys decides, in the same transaction, whether this one may go. Two revokes of the
+        # last two race on that one item: DynamoDB serializes them, so one of them sees 1.
+        items: list[Any] = [
+            {"Update": {**revoke, "Key": {"pk": s(f"APIKEY#{key_hash}"), "sk": s("APIKEY")}}},
+            {
+                "Update": {
+                    **revoke,
+                    "Key": {"pk": s(account_pk(account_id)), "sk": s(f"KEY#{key_id}")},
+                }
+            },
+        ]
+        if counts:
+            items.append(
                 {
                     "Update": {
-                        **revoke,
-                        "Key": {"pk": s(f"APIKEY#{key_hash}"), "sk": s("APIKEY")},
+                        "TableName": self._table,
+                        "Key": account_key(account_id),
+                        "UpdateExpression": "ADD settings_keys :minus",
+                        "ConditionExpression": "settings_keys > :one",
+                        "ExpressionAttributeValues": {
+                            ":minus": {"N": "-1"},
+                            ":one": {"N": "1"},
+                        },
                     }
+                }
+            )
+
+        def attempt() -> Again | None:
+            try:
+                self._t.raw.transact_write_items(TransactItems=items)
+            except self._db.exceptions.TransactionCanceledException as exc:
+                codes = cancellation_codes(exc)
+                if "ConditionalCheckFailed" not in codes:
+                    return AGAIN  # cancelled by a concurrent transaction: try again
+                if codes[0] == "ConditionalCheckFailed" or codes[1] == "ConditionalCheckFailed":
+                    raise NotFound(f"No key {key_id} on account {account_id}") from None
+                raise LastSettingsKey() from None
+            return None
+
+        retry(attempt, what="revoke an API key", sleep=self._t.sleep)
+
+    def touch_api_key(self, key_hash: str, at: datetime, *, unless_since: datetime) -> bool:
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key={"pk": s(f"APIKEY#{key_hash}"), "sk": s("APIKEY")},
+                UpdateExpression="SET last_used_at = :at",
+                # ISO 8601 in UTC sorts as time does, so `<` on the strings is `<` on times.
+                ConditionExpression="attribute_exists(pk) AND "
+                "(attribute_not_exists(last_used_at) OR last_used_at < :since)",
+                ExpressionAttributeValues={
+                    ":at": s(at.isoformat()),
+                    ":since": s(unless_since.isoformat()),
                 },
-                {
-                    "Update": {
-                        **revoke,
-                        "Key": {"pk": s(account_pk(account_id)), "sk": s(f"KEY#{key_id}")},
-                    }
-                },
-            ]
-        )
+            )
+        except self._db.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+
+_SETTINGS = Permission.SETTINGS.value
+
+
+def _key_from(d: dict[str, Any], key_hash: str) -> ApiKey:
+    return ApiKey(
+        key_id=d["key_id"],
+        account_id=d["account_id"],
+        key_hash=key_hash,
+        prefix=d["prefix"],
+        permissions=frozenset(d.get("permissions", [])),
+        revoked=bool(d.get("revoked", False)),
+        test=bool(d.get("test", False)),
+        created_at=dt(d.get("created_at")) or utcnow(),
+        name=d.get("name") or "",
+        last4=d.get("last4") or "",
+        last_used_at=dt(d.get("last_used_at")),
+    )
