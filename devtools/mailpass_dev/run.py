@@ -162,6 +162,7 @@ def banner(api_port: int, key: str, outbox: Path, stack: LocalStack) -> str:
     assert stack.dns
     return f"""
 MailPass is running locally.
+  Dashboard      {url}/dashboard/  (sign in with the dev API key below)
   API            {url}/api/v1  (docs: {url}/api/v1/docs)
   DynamoDB       {stack.dynamodb.url}  ({stack.dynamodb.name}, table {stack.table_name})
   AWS (moto)     {stack.moto.url}  (SQS, SES, Secrets Manager)
@@ -194,6 +195,7 @@ def main() -> int:
     from mailpass.container import get_container
     from mailpass_api.app import create_app
 
+    from mailpass_dev.dashboard import with_dashboard
     from mailpass_dev.seed import seed_dev
 
     api_port = _int_env("MAILPASS_API_PORT", 8000)
@@ -231,7 +233,11 @@ def main() -> int:
         dispatcher.start()
         webhooks.start()
         config = uvicorn.Config(
-            create_app(), host="127.0.0.1", port=api_port, log_level="info", lifespan="off"
+            with_dashboard(create_app()),
+            host="127.0.0.1",
+            port=api_port,
+            log_level="info",
+            lifespan="off",
         )
         uvicorn.Server(config).run()
     except KeyboardInterrupt:
