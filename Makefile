@@ -80,10 +80,11 @@ $(DASH_BUILT): $(DASH_STAMP) $(DASH_SRC)
 dashboard: $(DASH_BUILT) | $(PYTHON)
 	$(PYTHON) scripts/check_dashboard_size.py
 
-# The browser tests drive Debian's Chromium (Playwright's own browser download is never used).
+# The browser tests drive Debian's Chromium (Playwright's own browser download is never used);
+# a Korean font makes the Korean screenshots readable.
 chromium:
 	@test -x /usr/bin/chromium || { apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-nanum >/dev/null; }
 	@test -x /usr/bin/chromium
 
 # Upload the built dashboard to the stack's bucket and let CloudFront serve the new index.

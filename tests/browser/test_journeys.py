@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from email.policy import default
 
@@ -141,6 +142,29 @@ def test_make_a_provider_the_default_and_order_the_fallbacks(
     assert listed["fallback_provider_ids"] == [by_name["Third"], by_name["local SMTP catcher"]]
 
 
+def test_smtp_settings_show_this_hours_and_days_sends_against_the_limits(
+    dash: Dash, http: httpx.Client, account: Seeded
+) -> None:
+    limited = http.patch(
+        f"/api/v1/smtp-providers/{account.provider_id}",
+        headers=auth(account),
+        json={"hourly_limit": 10, "daily_limit": 100},
+    )
+    assert limited.status_code == 200, limited.text
+    sent = http.post(
+        "/api/v1/mail/send",
+        headers=auth(account),
+        json={"to": "a@example.com", "subject": "Counted", "text": "one"},
+    )
+    assert sent.status_code == 200, sent.text
+    page = dash.page
+    dash.sign_in()
+    dash.go("SMTP settings")
+    card = page.get_by_test_id("provider").filter(has_text="local SMTP catcher")
+    card.get_by_text("1 / 10", exact=True).wait_for()
+    card.get_by_text("1 / 100", exact=True).wait_for()
+
+
 def test_delete_a_provider_asks_first(dash: Dash, http: httpx.Client, account: Seeded) -> None:
     http.post(
         "/api/v1/smtp-providers",
@@ -191,6 +215,30 @@ def test_a_message_page_shows_an_open_event_after_its_pixel_is_fetched(
     assert page.locator("dd[data-field='tags']").inner_text() == "dash-open"
     assert "A-7" in page.content()
     dash.check("message")
+
+
+def test_cancel_a_scheduled_message_from_its_page(
+    dash: Dash, http: httpx.Client, account: Seeded
+) -> None:
+    later = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    sent = http.post(
+        "/api/v1/mail/send",
+        headers=auth(account),
+        json={"to": "a@example.com", "subject": "Tomorrow", "text": "x", "scheduled_at": later},
+    )
+    assert sent.status_code == 200, sent.text
+    mid = sent.json()["data"]["message_id"]
+    page = dash.page
+    dash.sign_in()
+    dash.open(f"emails/{mid}")
+    status = page.locator("dd[data-field='status']")
+    status.get_by_text("Scheduled").wait_for()
+    page.get_by_test_id("cancel-message").click()
+    page.get_by_role("button", name="Yes, do it").click()
+    status.get_by_text("Canceled").wait_for()
+    assert page.get_by_test_id("cancel-message").count() == 0
+    got = http.get(f"/api/v1/mail/status/{mid}", headers=auth(account)).json()
+    assert got["data"]["message"]["status"] == "canceled"
 
 
 def test_switch_to_korean_and_see_the_smtp_settings_page_in_korean(dash: Dash) -> None:
