@@ -70,8 +70,21 @@ export function Async({ state, empty, isEmpty, children }) {
   if (state.loading && state.data === null) return <Loading />;
   if (state.error) return <ErrorBox error={state.error} onRetry={state.reload} />;
   if (state.data === null) return <Loading />;
-  if (isEmpty && isEmpty(state.data)) return <Empty text={empty} />;
-  return children(state.data);
+  // A reload (new filters, another page) keeps the last data on screen and says it is loading.
+  const busy = state.loading ? <Loading /> : null;
+  if (isEmpty && isEmpty(state.data))
+    return (
+      <div aria-busy={state.loading}>
+        {busy}
+        <Empty text={empty} />
+      </div>
+    );
+  return (
+    <div aria-busy={state.loading}>
+      {busy}
+      {children(state.data)}
+    </div>
+  );
 }
 
 /** An action button: busy while it runs, its error shown next to it. */
