@@ -21,7 +21,7 @@ function Chart({ buckets }) {
       {
         width: Math.max(320, box.current.clientWidth || 640),
         height: 260,
-        series: [{}, ...SERIES.map((s, i) => ({ label: t(`stats.${s}`), stroke: COLORS[i], width: 2 }))],
+        series: [{ label: t("overview.day") }, ...SERIES.map((s, i) => ({ label: t(`stats.${s}`), stroke: COLORS[i], width: 2 }))],
         axes: [{}, { size: 50 }],
       },
       data,
