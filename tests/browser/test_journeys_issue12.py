@@ -218,3 +218,30 @@ def test_add_and_remove_a_suppression(dash: Dash) -> None:
     row.get_by_role("button", name="Remove").click()
     row.get_by_role("button", name="Yes, do it").click()
     page.get_by_text("No suppressed addresses.").wait_for()
+
+
+@needs("hook_test")
+def test_an_endpoint_disabled_by_a_410_is_re_enabled_from_its_card(
+    dash: Dash, env: LocalStack, receiver: Receiver
+) -> None:
+    receiver.answers.append(410)  # Gone: the endpoint is disabled at once
+    page = dash.page
+    dash.sign_in()
+    dash.go("Webhooks")
+    page.get_by_label("Endpoint URL").fill(receiver.url)
+    page.get_by_role("button", name="Add endpoint").click()
+    page.get_by_role("button", name="Done").click()
+    card = page.get_by_test_id("webhook").filter(has_text=receiver.url)
+    card.get_by_role("button", name="Send test event").click()
+    card.get_by_text("A test event is on its way.").wait_for()
+
+    def answered() -> bool:
+        run_webhook_function(env, LambdaContext())
+        return bool(receiver.got)
+
+    wait_until(answered, "the test event to reach the receiver", timeout=30)
+    page.reload()
+    card.get_by_text("Disabled", exact=True).wait_for()
+    card.get_by_role("button", name="Re-enable").click()
+    expect(card.get_by_text("Disabled", exact=True)).to_have_count(0)
+    expect(card.get_by_role("button", name="Re-enable")).to_have_count(0)
