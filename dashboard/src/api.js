@@ -99,7 +99,8 @@ export const api = {
   rotateWebhookSecret: (id) => call("POST", `/webhooks/${enc(id)}/rotate-secret`),
 
   // Suppressions (adding one is issue 12's)
-  suppressions: () => call("GET", "/suppressions").then((d) => d.suppressions),
+  // data = {suppressions, next_cursor}; `reason` filters by kind (bounce, complaint, manual)
+  suppressions: (q) => call("GET", "/suppressions", { query: q }),
   addSuppression: (body) => call("POST", "/suppressions", { body }),
   removeSuppression: (email) => call("DELETE", `/suppressions/${enc(email)}`),
 

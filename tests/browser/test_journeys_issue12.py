@@ -214,6 +214,10 @@ def test_add_and_remove_a_suppression(dash: Dash) -> None:
     row = page.get_by_role("row").filter(has_text="gone@example.com")
     row.wait_for()
     assert "asked by phone" in row.inner_text()
+    page.get_by_label("Kind").select_option(label="Bounce")
+    expect(row).to_have_count(0)  # filtered by kind: only bounces
+    page.get_by_label("Kind").select_option(label="Added by hand")
+    row.wait_for()
     dash.check("suppressions")
     row.get_by_role("button", name="Remove").click()
     row.get_by_role("button", name="Yes, do it").click()

@@ -18,8 +18,13 @@ function RemoveButton({ s, onDone }) {
   );
 }
 
+const KINDS = ["", "bounce", "complaint", "manual"];
+
 export function Suppressions() {
-  const state = useLoad(() => api.suppressions());
+  const [kind, setKind] = useState("");
+  const [cursors, setCursors] = useState([null]); // each page's cursor, for "previous"
+  const cursor = cursors[cursors.length - 1];
+  const state = useLoad(() => api.suppressions({ reason: kind, cursor, limit: 20 }), [kind, cursor]);
   const [email, setEmail] = useState("");
   const [reason, setReason] = useState("");
   const action = useAction();
@@ -48,8 +53,24 @@ export function Suppressions() {
         </button>
         <ErrorBox error={action.error} />
       </form>
-      <Async state={state} isEmpty={(d) => d.length === 0} empty={t("supp.empty")}>
-        {(list) => (
+      <div class="field narrow">
+        <label for="supp-kind">{t("supp.kind")}</label>
+        <select
+          id="supp-kind"
+          value={kind}
+          onChange={(e) => {
+            setKind(e.currentTarget.value);
+            setCursors([null]);
+          }}
+        >
+          {KINDS.map((k) => (
+            <option value={k}>{k ? t(`supp.kind.${k}`) : t("supp.any_kind")}</option>
+          ))}
+        </select>
+      </div>
+      <Async state={state} isEmpty={(d) => d.suppressions.length === 0} empty={t("supp.empty")}>
+        {(page) => (
+          <div>
           <table class="list">
             <thead>
               <tr>
@@ -63,10 +84,13 @@ export function Suppressions() {
               </tr>
             </thead>
             <tbody>
-              {list.map((s) => (
+              {page.suppressions.map((s) => (
                 <tr>
                   <td>{s.email}</td>
-                  <td>{s.reason || "—"}</td>
+                  <td>
+                    {s.kind ? `${t(`supp.kind.${s.kind}`)}: ` : ""}
+                    {s.reason || "—"}
+                  </td>
                   <td>{s.message_id ? <a href={`#/emails/${encodeURIComponent(s.message_id)}`}>{s.message_id}</a> : "—"}</td>
                   <td>{fmtDate(s.created_at)}</td>
                   <td>
@@ -76,6 +100,15 @@ export function Suppressions() {
               ))}
             </tbody>
           </table>
+          <div class="actions pager">
+            <button type="button" disabled={cursors.length < 2} onClick={() => setCursors(cursors.slice(0, -1))}>
+              {t("common.previous")}
+            </button>
+            <button type="button" disabled={!page.next_cursor} onClick={() => setCursors([...cursors, page.next_cursor])}>
+              {t("common.next")}
+            </button>
+          </div>
+          </div>
         )}
       </Async>
     </section>
