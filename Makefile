@@ -32,6 +32,7 @@ help:
 	@echo "make build   sam build (python3.13, arm64)   make pins   re-render layer requirements"
 	@echo "make openapi rewrite openapi.json from the app   make contract   check and fuzz it"
 	@echo "make sdk-php the PHP SDK's suite (installs Debian's php-cli, phpunit, phpcs when missing)"
+	@echo "make dashboard  build the dashboard (dashboard/dist)   make deploy-dashboard  upload it to S3"
 
 $(PYTHON):
 	@echo "python3.13 is required (install it, or put it on PATH)" >&2; exit 1
@@ -79,6 +80,48 @@ sdk-php-deps:
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(PHP_PACKAGES); \
 	fi
 
+# The dashboard: `npm ci` from the committed lock, only when the lock changed; a build when any
+# source changed; then the shell's gzip budget (scripts/check_dashboard_size.py).
+DASH := dashboard
+DASH_STAMP := $(DASH)/node_modules/.installed
+DASH_SRC := $(shell find $(DASH)/src -type f 2>/dev/null) $(DASH)/index.html $(DASH)/vite.config.js
+DASH_BUILT := $(DASH)/dist/index.html
+
+$(DASH_STAMP): $(DASH)/package-lock.json
+	cd $(DASH) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(DASH_BUILT): $(DASH_STAMP) $(DASH_SRC)
+	cd $(DASH) && npm run --silent build -- --logLevel warn
+	touch $@
+
+.PHONY: dashboard chromium deploy-dashboard
+dashboard: $(DASH_BUILT) | $(PYTHON)
+	$(PYTHON) scripts/check_dashboard_size.py
+
+# The browser tests drive Debian's Chromium (Playwright's own browser download is never used);
+# a Korean font makes the Korean screenshots readable.
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-nanum >/dev/null; }
+	@test -x /usr/bin/chromium
+
+# Upload the built dashboard to the stack's bucket and let CloudFront serve the new index.
+# STACK defaults to samconfig.toml's default stack (mailpass-dev).
+STACK ?= mailpass-dev
+deploy-dashboard: dashboard
+	@bucket=$$(aws cloudformation describe-stacks --stack-name $(STACK) \
+	  --query "Stacks[0].Outputs[?OutputKey=='DashboardBucketName'].OutputValue" --output text) && \
+	dist=$$(aws cloudformation describe-stacks --stack-name $(STACK) \
+	  --query "Stacks[0].Outputs[?OutputKey=='DashboardDistributionId'].OutputValue" --output text) && \
+	aws s3 sync $(DASH)/dist/assets "s3://$$bucket/dashboard/assets" \
+	  --cache-control "public, max-age=31536000, immutable" && \
+	aws s3 sync $(DASH)/dist "s3://$$bucket/dashboard" --delete --exclude "assets/*" \
+	  --cache-control "no-cache" && \
+	aws s3 sync $(DASH)/dist/assets "s3://$$bucket/dashboard/assets" --delete \
+	  --cache-control "public, max-age=31536000, immutable" && \
+	aws cloudfront create-invalidation --distribution-id "$$dist" --paths "/dashboard/*" >/dev/null
+
 .PHONY: venv tools deps
 venv: $(STAMP)
 tools: $(TOOLS_STAMP)
@@ -86,10 +129,10 @@ deps: venv tools $(DDB_LOCAL)
 
 # Data is kept under .mailpass/state across restarts; FRESH=1 (or make dev-clean) starts clean.
 .PHONY: dev dev-clean
-dev: deps
+dev: deps dashboard
 	MAILPASS_FRESH=$(FRESH) $(VENV)/bin/mailpass-dev
 
-dev-clean: deps
+dev-clean: deps dashboard
 	MAILPASS_FRESH=1 $(VENV)/bin/mailpass-dev
 
 .PHONY: lint typecheck cfn-lint checkov pins-check test unit integration
@@ -113,7 +156,7 @@ pins-check: venv
 	$(VENV)/bin/python scripts/pin_requirements.py --check
 
 # Packaging is part of the tests: `sam build` must resolve the arm64 layer from the pins.
-test: deps sdk-php-deps
+test: deps sdk-php-deps dashboard chromium
 	$(MAKE) --no-print-directory lint typecheck cfn-lint checkov validate pins-check
 	$(VENV)/bin/pytest
 	$(MAKE) --no-print-directory build

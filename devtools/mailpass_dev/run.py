@@ -167,6 +167,7 @@ def banner(api_port: int, key: str, outbox: Path, stack: LocalStack, data: str =
     assert stack.dns
     return f"""
 MailPass is running locally.
+  Dashboard      {url}/dashboard/  (sign in with the dev API key below)
   API            {url}/api/v1  (docs: {url}/api/v1/docs)
   DynamoDB       {stack.dynamodb.url}  ({stack.dynamodb.name}, table {stack.table_name})
   Data           {data or "in memory"}
@@ -207,6 +208,7 @@ def main() -> int:
     from mailpass.container import get_container
     from mailpass_api.app import create_app
 
+    from mailpass_dev.dashboard import with_dashboard
     from mailpass_dev.recover import Journal, journal_the_queue, requeue_lost
     from mailpass_dev.seed import resume_or_seed
 
@@ -264,7 +266,7 @@ def main() -> int:
         dispatcher.start()
         webhooks.start()
         config = uvicorn.Config(
-            RequestLines(create_app()),
+            RequestLines(with_dashboard(create_app())),
             host="127.0.0.1",
             port=api_port,
             log_level="info",

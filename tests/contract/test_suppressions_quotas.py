@@ -99,3 +99,15 @@ def test_several_windows_grant_all_or_nothing(stores: Stores) -> None:
     )
     assert q.peek(pid, [day]) == Reservation(0, (day,), day, used=4)
     assert q.reserve(pid, [day], 5) == Reservation(0, (day,), day, used=4)
+
+
+def test_used_reads_each_windows_count_without_taking_any(stores: Stores) -> None:
+    q, pid = stores.quotas, new_id("prov")
+    hour, day = ws = windows(hour_limit=3, day_limit=5)
+    assert q.used(pid, ws) == [0, 0]
+    q.reserve(pid, ws, 2)
+    q.reserve(pid, [day], 1)
+    assert q.used(pid, ws) == [2, 3]
+    assert q.used(pid, ws) == [2, 3]  # reading took nothing
+    q.refund(pid, ws, 1)
+    assert q.used(pid, [day, hour]) == [2, 1]

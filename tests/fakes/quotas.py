@@ -33,6 +33,9 @@ class InMemoryQuotas(Shared):
                 return Reservation(0, tuple(windows), w, used)
         return Reservation(1, tuple(windows))
 
+    def used(self, provider_id: str, windows: list[Window]) -> list[int]:
+        return [self._used(provider_id, w) for w in windows]
+
     def refund(self, provider_id: str, windows: list[Window], count: int) -> None:
         for w in windows:
             self.memory.quota[(provider_id, w.key)] = self._used(provider_id, w) - count

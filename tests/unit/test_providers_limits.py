@@ -174,3 +174,25 @@ def test_a_new_default_is_written_with_its_provider_or_not_at_all(world: World) 
         svc.add(account, smtp(name="new", username="u", password="pw", make_default=True))
     assert world.store.providers[account] == before  # no provider without its default
     assert world.secrets.values == {}  # and no orphaned secret
+
+
+def test_list_and_get_show_this_hours_and_days_sends_against_the_limits(world: World) -> None:
+    account, _ = world.account_with_key()
+    limits = Limits(world.store)
+    svc = ProviderService(
+        world.store, world.secrets, NoProbe(), world.settings, public_dns, limits=limits
+    )
+    default = world.store.accounts[account].default_provider_id or ""
+    unlimited = svc.create(account, smtp(name="open"))
+    assert unlimited["usage"] == {"hour": None, "day": None}  # no limit: nothing is counted
+    svc.update(account, default, ProviderUpdate(hourly_limit=10, daily_limit=100))
+    principal = Principal(account, "k", frozenset({"mail"}), False)
+    send = SendService(world.store, world.senders, world.settings, limits)
+    send.send(principal, REQ)
+    send.send(principal, REQ)
+
+    listed = {p["provider_id"]: p for p in svc.list_all(account)["providers"]}
+    assert listed[default]["usage"] == {"hour": 2, "day": 2}
+    assert svc.get(account, default)["usage"] == {"hour": 2, "day": 2}
+    svc.update(account, default, ProviderUpdate(daily_limit=None))
+    assert svc.get(account, default)["usage"] == {"hour": 2, "day": None}

@@ -348,7 +348,11 @@ class Container:
         from mailpass.service.providers import ProviderService
 
         return ProviderService(
-            self.provider_store, self.secrets, self.provider_senders, self.settings
+            self.provider_store,
+            self.secrets,
+            self.provider_senders,
+            self.settings,
+            limits=self.limits,
         )
 
     @cached_property

@@ -473,6 +473,10 @@ class QuotaStore(Protocol):
 
     def refund(self, provider_id: str, windows: list[Window], count: int) -> None: ...
 
+    def used(self, provider_id: str, windows: list[Window]) -> list[int]:
+        """Each window's count so far (0 for one never touched), in order. Reads only."""
+        ...
+
 
 class Sender(Protocol):
     def send(self, message: OutgoingMessage) -> SendReceipt: ...

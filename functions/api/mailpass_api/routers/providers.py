@@ -17,6 +17,11 @@ from mailpass_api.models import Ok
 router = APIRouter(prefix=f"{API}/smtp-providers", tags=["smtp-providers"])
 
 
+class ProviderUsage(BaseModel):
+    hour: int | None = Field(description="Sends this UTC hour; null without an hourly limit")
+    day: int | None = Field(description="Sends this UTC day; null without a daily limit")
+
+
 class Provider(BaseModel):
     provider_id: str
     kind: Literal["smtp", "ses", "sendgrid", "mailgun", "mailpass"]
@@ -43,6 +48,10 @@ class Provider(BaseModel):
     updated_at: str | None
     is_default: bool
     fallback_rank: int | None = Field(description="1 for the first fallback; null if none")
+    usage: ProviderUsage | None = Field(
+        default=None,
+        description="Current sends against hourly_limit and daily_limit (list and get only)",
+    )
 
 
 class ProviderList(BaseModel):

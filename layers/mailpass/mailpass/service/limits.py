@@ -82,6 +82,14 @@ class Limits:
             want = min(want, left)
         return Reservation(0, tuple(windows), got.refused_by, got.used)
 
+    def usage(self, provider: Provider, now: datetime | None = None) -> dict[str, int | None]:
+        """Sends counted in the current UTC hour and day. Only windows with a limit are
+        counted (a send without one writes nothing), so those without are None."""
+        windows = windows_for(provider, now or utcnow())
+        counts = self._store.used(provider.provider_id, windows) if windows else []
+        by_key = {w.key[:1]: n for w, n in zip(windows, counts, strict=True)}
+        return {"hour": by_key.get("H"), "day": by_key.get("D")}
+
     def give_back(self, provider: Provider, reservation: Reservation, count: int = 1) -> None:
         if reservation.windows and count > 0:
             self._store.refund(provider.provider_id, list(reservation.windows), count)

@@ -8,7 +8,7 @@ nothing orphaned."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from mailpass.egress import Resolve, resolve_public, system_resolve
 from mailpass.errors import NotFound, SenderNotVerified, ValidationFailed
@@ -18,6 +18,9 @@ from mailpass.ports import AccountConfig, ProviderStore, SecretStore
 from mailpass.provider_schemas import ProviderCreate, ProviderUpdate
 from mailpass.senders import SenderPolicy
 from mailpass.settings import Settings
+
+if TYPE_CHECKING:
+    from mailpass.service.limits import Limits
 
 SMTP_FIELDS = {"host", "port", "security", "username", "password", "max_message_bytes"}
 SES_FIELDS = {"region", "configuration_set"}
@@ -67,12 +70,15 @@ class ProviderService:
         probe: ProviderProbe,
         settings: Settings,
         resolve: Resolve = system_resolve,
+        *,
+        limits: Limits | None = None,
     ) -> None:
         self._store = store
         self._secrets = secrets
         self._probe = probe
         self._settings = settings
         self._resolve = resolve
+        self._limits = limits  # for the current usage that list and get show
 
     def _check_egress(self, host: str, port: int) -> None:
         """EgressRefused (a 400) unless host is a public address (see mailpass.egress)."""
@@ -110,14 +116,20 @@ class ProviderService:
     def list_all(self, account_id: str) -> dict[str, Any]:
         config = self._config(account_id)
         return {
-            "providers": [self.view(config, p) for p in config.providers],
+            "providers": [self._with_usage(config, p) for p in config.providers],
             "default_provider_id": config.account.default_provider_id,
             "fallback_provider_ids": list(config.account.fallback_provider_ids),
         }
 
     def get(self, account_id: str, provider_id: str) -> dict[str, Any]:
         config = self._config(account_id)
-        return self.view(config, self._find(config, provider_id))
+        return self._with_usage(config, self._find(config, provider_id))
+
+    def _with_usage(self, config: AccountConfig, provider: Provider) -> dict[str, Any]:
+        """The view plus this hour's and day's sends (the dashboard's SMTP settings show them
+        against the limits): a read per limited window, only when listing or getting."""
+        usage = self._limits.usage(provider) if self._limits is not None else None
+        return {**self.view(config, provider), "usage": usage}
 
     @staticmethod
     def _check_sender(config: AccountConfig, provider: Provider) -> None:

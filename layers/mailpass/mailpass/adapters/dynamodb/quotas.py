@@ -89,6 +89,9 @@ class DynamoQuotas(TableStore):
                 return Reservation(0, tuple(windows), w, used)
         return Reservation(1, tuple(windows))
 
+    def used(self, provider_id: str, windows: list[Window]) -> list[int]:
+        return [self._used(provider_id, w) for w in windows]
+
     def refund(self, provider_id: str, windows: list[Window], count: int) -> None:
         for w in windows:
             self._db.update_item(
