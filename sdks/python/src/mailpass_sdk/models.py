@@ -47,6 +47,112 @@ class AccountUpdate(Model):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ApiKey(Model):
+    """The `ApiKey` schema of openapi.json."""
+
+    key_id: str
+    name: str
+    prefix: str
+    last4: str
+    permissions: list[str]
+    test: bool
+    created_at: str
+    last_used_at: str | None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ApiKey:
+        return cls(
+            key_id=data["key_id"],
+            name=data["name"],
+            prefix=data["prefix"],
+            last4=data["last4"],
+            permissions=list(data["permissions"]),
+            test=data["test"],
+            created_at=data["created_at"],
+            last_used_at=data.get("last_used_at"),
+            raw=data,
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApiKeyCreate(Model):
+    """POST /api/v1/api-keys."""
+
+    name: str
+    permissions: list[str]
+    test: bool | None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ApiKeyCreate:
+        return cls(
+            name=data["name"],
+            permissions=list(data["permissions"]),
+            test=data.get("test"),
+            raw=data,
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApiKeyCreated(Model):
+    """The `ApiKeyCreated` schema of openapi.json."""
+
+    key_id: str
+    name: str
+    prefix: str
+    last4: str
+    permissions: list[str]
+    test: bool
+    created_at: str
+    last_used_at: str | None
+    key: str
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ApiKeyCreated:
+        return cls(
+            key_id=data["key_id"],
+            name=data["name"],
+            prefix=data["prefix"],
+            last4=data["last4"],
+            permissions=list(data["permissions"]),
+            test=data["test"],
+            created_at=data["created_at"],
+            last_used_at=data.get("last_used_at"),
+            key=data["key"],
+            raw=data,
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApiKeyList(Model):
+    """The `ApiKeyList` schema of openapi.json."""
+
+    api_keys: list[ApiKey]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ApiKeyList:
+        return cls(
+            api_keys=[ApiKey.from_dict(item) for item in data["api_keys"]],
+            raw=data,
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApiKeyRevoked(Model):
+    """The `ApiKeyRevoked` schema of openapi.json."""
+
+    key_id: str
+    revoked: bool
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ApiKeyRevoked:
+        return cls(
+            key_id=data["key_id"],
+            revoked=data["revoked"],
+            raw=data,
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
 class AttachmentFields(Model):
     """One file: `content` is base64 (standard alphabet, padded; whitespace is ignored)."""
 
@@ -376,6 +482,22 @@ class FallbackOrder(Model):
 
 
 @dataclass(frozen=True, kw_only=True)
+class MessagePage(Model):
+    """The `MessagePage` schema of openapi.json."""
+
+    messages: list[MessageView]
+    next_cursor: str | None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> MessagePage:
+        return cls(
+            messages=[MessageView.from_dict(item) for item in data["messages"]],
+            next_cursor=data.get("next_cursor"),
+            raw=data,
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
 class MessageStatusResult(Model):
     """The `MessageStatusResult` schema of openapi.json."""
 
@@ -494,6 +616,7 @@ class Provider(Model):
     updated_at: str | None
     is_default: bool
     fallback_rank: int | None
+    usage: ProviderUsage | None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Provider:
@@ -519,6 +642,7 @@ class Provider(Model):
             updated_at=data.get("updated_at"),
             is_default=data["is_default"],
             fallback_rank=data.get("fallback_rank"),
+            usage=opt(ProviderUsage.from_dict, data.get("usage")),
             raw=data,
         )
 
@@ -661,6 +785,22 @@ class ProviderUpdate(Model):
             track_opens=data.get("track_opens"),
             track_clicks=data.get("track_clicks"),
             max_message_bytes=data.get("max_message_bytes"),
+            raw=data,
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProviderUsage(Model):
+    """The `ProviderUsage` schema of openapi.json."""
+
+    hour: int | None
+    day: int | None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ProviderUsage:
+        return cls(
+            hour=data.get("hour"),
+            day=data.get("day"),
             raw=data,
         )
 
@@ -821,6 +961,7 @@ class Suppression(Model):
 
     email: str
     reason: str | None
+    kind: str | None
     message_id: str | None
     created_at: str | None
 
@@ -829,8 +970,49 @@ class Suppression(Model):
         return cls(
             email=data["email"],
             reason=data.get("reason"),
+            kind=data.get("kind"),
             message_id=data.get("message_id"),
             created_at=data.get("created_at"),
+            raw=data,
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class SuppressionAdded(Model):
+    """The `SuppressionAdded` schema of openapi.json."""
+
+    email: str
+    reason: str | None
+    kind: str | None
+    message_id: str | None
+    created_at: str | None
+    created: bool
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SuppressionAdded:
+        return cls(
+            email=data["email"],
+            reason=data.get("reason"),
+            kind=data.get("kind"),
+            message_id=data.get("message_id"),
+            created_at=data.get("created_at"),
+            created=data["created"],
+            raw=data,
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class SuppressionCreate(Model):
+    """POST /api/v1/suppressions"""
+
+    email: str
+    reason: str | None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SuppressionCreate:
+        return cls(
+            email=data["email"],
+            reason=data.get("reason"),
             raw=data,
         )
 
@@ -840,11 +1022,13 @@ class SuppressionList(Model):
     """The `SuppressionList` schema of openapi.json."""
 
     suppressions: list[Suppression]
+    next_cursor: str | None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SuppressionList:
         return cls(
             suppressions=[Suppression.from_dict(item) for item in data["suppressions"]],
+            next_cursor=data.get("next_cursor"),
             raw=data,
         )
 
@@ -1183,6 +1367,11 @@ class WebhookUpdate(Model):
 __all__ = [
     "AccountSettings",
     "AccountUpdate",
+    "ApiKey",
+    "ApiKeyCreate",
+    "ApiKeyCreated",
+    "ApiKeyList",
+    "ApiKeyRevoked",
     "AttachmentFields",
     "BatchItem",
     "BatchRequest",
@@ -1199,6 +1388,7 @@ __all__ = [
     "ErrorBody",
     "EventView",
     "FallbackOrder",
+    "MessagePage",
     "MessageStatusResult",
     "MessageView",
     "ProbeStep",
@@ -1208,12 +1398,15 @@ __all__ = [
     "ProviderList",
     "ProviderTestReport",
     "ProviderUpdate",
+    "ProviderUsage",
     "SendRequest",
     "SendResult",
     "Stats",
     "StatsBucket",
     "StatsTotals",
     "Suppression",
+    "SuppressionAdded",
+    "SuppressionCreate",
     "SuppressionList",
     "SuppressionRemoved",
     "Template",
