@@ -12,18 +12,20 @@ import pytest
 from mailpass.ids import new_id
 from mailpass.models import Account, MessageRecord, MessageStatus, Provider, ProviderKind
 from mailpass.ports import (
-    AccountStore,
-    DomainCounter,
-    DomainStore,
     HitLog,
     MessageStore,
     PackStore,
-    ProviderStore,
     QuotaStore,
     ScheduledHandOff,
     ScheduleStore,
     StatsStore,
     SuppressionStore,
+)
+from mailpass.ports_account import (
+    AccountStore,
+    DomainCounter,
+    DomainStore,
+    ProviderStore,
     WebhookStore,
 )
 from mailpass.ports_listing import MessageLog, SuppressionLister

@@ -11,7 +11,7 @@ import pytest
 from mailpass.errors import Conflict, NotFound
 from mailpass.ids import new_id
 from mailpass.models import Template
-from mailpass.ports import TemplateStore
+from mailpass.ports_account import TemplateStore
 
 from tests.contract.conftest import NOW, Stores, message, new_account
 from tests.fakes.templates import InMemoryTemplates

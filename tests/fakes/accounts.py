@@ -1,4 +1,4 @@
-"""Accounts and API keys (ports.AccountStore), in memory."""
+"""Accounts and API keys (ports_account.AccountStore), in memory."""
 
 from __future__ import annotations
 

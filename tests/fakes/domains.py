@@ -1,4 +1,4 @@
-"""Sender domains (ports.DomainStore, ports.DomainCounter) in memory, and fakes for the DNS
+"""Sender domains (ports_account.DomainStore, ports_account.DomainCounter) in memory, and fakes for the DNS
 and SES identity adapters."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from datetime import datetime
 
 from mailpass.errors import Conflict, DnsUnavailable, NotFound
 from mailpass.models import DOMAIN_COUNTERS, Domain, DomainStatus, domain_id_for
-from mailpass.ports import DkimState, DueCheck
+from mailpass.ports_account import DkimState, DueCheck
 
 from tests.fakes.memory import ConfigReading, Memory
 

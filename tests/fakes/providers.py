@@ -1,4 +1,4 @@
-"""Providers, the default and fallbacks (ports.ProviderStore), and webhooks, in memory."""
+"""Providers, the default and fallbacks (ports_account.ProviderStore), and webhooks, in memory."""
 
 from __future__ import annotations
 

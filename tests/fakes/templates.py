@@ -1,4 +1,4 @@
-"""Message templates (ports.TemplateStore) in memory."""
+"""Message templates (ports_account.TemplateStore) in memory."""
 
 from __future__ import annotations
 

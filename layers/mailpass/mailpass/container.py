@@ -20,19 +20,17 @@ if TYPE_CHECKING:
     from mailpass.adapters.smtp import SmtpPool
     from mailpass.adapters.webhook_http import HttpPost
     from mailpass.ports import (
-        AccountStore,
         AttachmentStore,
         Idempotency,
         MessageStore,
         PackStore,
-        ProviderStore,
         Queue,
         QuotaStore,
         SecretStore,
         SenderFactory,
         SuppressionStore,
-        WebhookStore,
     )
+    from mailpass.ports_account import AccountStore, ProviderStore, WebhookStore
     from mailpass.service.account import AccountService
     from mailpass.service.admin import AdminService
     from mailpass.service.auth import AuthService

@@ -1,5 +1,5 @@
 """The read side of the lists the API pages through: the message log and the suppression list
-(ports.py is near its size limit, so these ports live here).
+(ports.py holds the delivery path).
 
 A store answers one page at a time from where the last one stopped. The position is the store's
 own (DynamoDB's LastEvaluatedKey, a fake's last sort key): a flat dict of strings that the service

@@ -10,7 +10,7 @@ from mailpass.errors import DnsUnavailable
 
 
 class DnsResolver:
-    """Implements ports.DnsLookup."""
+    """Implements ports_account.DnsLookup."""
 
     def __init__(self, server: str | None = None, *, timeout: float = 3.0) -> None:
         self._server = server

@@ -11,7 +11,7 @@ import contextlib
 from collections.abc import Callable
 from typing import Any
 
-from mailpass.ports import DkimState
+from mailpass.ports_account import DkimState
 
 # SES v1's DkimVerificationStatus -> sesv2's DkimAttributes.Status spelling, used throughout.
 _STATUS = {
@@ -24,7 +24,7 @@ _STATUS = {
 
 
 class SesIdentities:
-    """Implements ports.SesIdentities."""
+    """Implements ports_account.SesIdentities."""
 
     def __init__(self, sesv2: Callable[[], Any], ses: Callable[[], Any]) -> None:
         self._sesv2 = sesv2

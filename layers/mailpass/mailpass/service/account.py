@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mailpass.errors import NotFound
-from mailpass.ports import AccountStore
+from mailpass.ports_account import AccountStore
 
 
 class AccountService:

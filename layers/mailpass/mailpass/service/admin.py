@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from mailpass.errors import NotFound, ValidationFailed
 from mailpass.ids import new_id
 from mailpass.models import Account, Provider, SmtpSecurity, iso, utcnow
-from mailpass.ports import AccountStore
+from mailpass.ports_account import AccountStore
 from mailpass.service.keys import checked_permissions, issue_key
 from mailpass.service.providers import ProviderService
 

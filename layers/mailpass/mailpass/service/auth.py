@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from mailpass.errors import Forbidden, Unauthorized
 from mailpass.ids import hash_api_key, is_well_formed_key
 from mailpass.models import Permission, Principal, utcnow
-from mailpass.ports import AccountStore
+from mailpass.ports_account import AccountStore
 
 # `last_used_at` is kept to this: at most one write per key per window.
 LAST_USED_WINDOW = timedelta(hours=1)

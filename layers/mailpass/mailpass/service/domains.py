@@ -23,7 +23,7 @@ from typing import Any
 from mailpass.errors import Conflict, DnsUnavailable, NotFound, ValidationFailed
 from mailpass.models import DnsRecord, Domain, DomainStatus, domain_id_for, utcnow
 from mailpass.observability import logger
-from mailpass.ports import DkimState, DnsLookup, DomainStore, DueCheck, SesIdentities
+from mailpass.ports_account import DkimState, DnsLookup, DomainStore, DueCheck, SesIdentities
 from mailpass.settings import Settings
 
 MAX_NAME_LENGTH = 253

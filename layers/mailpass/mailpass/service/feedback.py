@@ -14,7 +14,8 @@ from typing import Any
 from mailpass import usage
 from mailpass.models import ACCOUNT_TAG, MESSAGE_TAG, MessageEvent, MessageStatus, utcnow
 from mailpass.observability import logger
-from mailpass.ports import DomainCounter, EventNotifier, FeedbackStore
+from mailpass.ports import EventNotifier, FeedbackStore
+from mailpass.ports_account import DomainCounter
 from mailpass.tracking import is_machine
 
 # SES event type -> our event type

@@ -13,7 +13,7 @@ from typing import Any
 from mailpass.errors import Forbidden, ValidationFailed
 from mailpass.ids import hash_api_key, key_display_prefix, key_last4, new_api_key, new_id
 from mailpass.models import ApiKey, Permission, Principal, iso, utcnow
-from mailpass.ports import AccountStore
+from mailpass.ports_account import AccountStore
 
 
 def checked_permissions(permissions: list[str]) -> frozenset[str]:

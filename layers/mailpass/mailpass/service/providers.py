@@ -14,7 +14,8 @@ from mailpass.egress import Resolve, resolve_public, system_resolve
 from mailpass.errors import NotFound, SenderNotVerified, ValidationFailed
 from mailpass.ids import new_id
 from mailpass.models import Provider, ProviderKind, SmtpSecurity, utcnow
-from mailpass.ports import AccountConfig, ProviderStore, SecretStore
+from mailpass.ports import AccountConfig, SecretStore
+from mailpass.ports_account import ProviderStore
 from mailpass.provider_schemas import ProviderCreate, ProviderUpdate
 from mailpass.senders import SenderPolicy
 from mailpass.settings import Settings

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from mailpass.errors import NotFound, ValidationFailed
 from mailpass.ids import new_id
 from mailpass.models import Template, iso, utcnow
-from mailpass.ports import TemplateStore
+from mailpass.ports_account import TemplateStore
 from mailpass.schemas import MAX_SUBJECT_CHARS, MessageFields, clean_header_text
 
 if TYPE_CHECKING:

@@ -29,7 +29,8 @@ from mailpass.errors import Conflict, MailPassError, NotFound, ValidationFailed
 from mailpass.ids import new_id
 from mailpass.models import WEBHOOK_EVENTS, MessageEvent, Webhook, WebhookAttempt, iso, utcnow
 from mailpass.observability import logger
-from mailpass.ports import AccountConfig, Queue, SecretStore, WebhookPost, WebhookStore
+from mailpass.ports import AccountConfig, Queue, SecretStore, WebhookPost
+from mailpass.ports_account import WebhookStore
 from mailpass.service.webhook_signing import (
     LEGACY_HEADER,
     legacy_signature,

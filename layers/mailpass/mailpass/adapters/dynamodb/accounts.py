@@ -26,7 +26,7 @@ from mailpass.models import Account, ApiKey, Permission, utcnow
 
 
 class DynamoAccounts(ConfigReading):
-    """Implements ports.AccountStore."""
+    """Implements ports_account.AccountStore."""
 
     def get_api_key(self, key_hash: str) -> ApiKey | None:
         # Strongly consistent, so a revocation takes effect on the very next request.

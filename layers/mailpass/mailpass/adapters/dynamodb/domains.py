@@ -23,7 +23,7 @@ from mailpass.adapters.dynamodb.base import (
 from mailpass.adapters.dynamodb.marshal import dt, from_item, n, s, to_attr, to_item
 from mailpass.errors import Conflict, NotFound
 from mailpass.models import DOMAIN_COUNTERS, Domain, DomainStatus, domain_id_for
-from mailpass.ports import DueCheck
+from mailpass.ports_account import DueCheck
 
 DUE_PK = "DOMAINCHECK"
 
@@ -85,7 +85,7 @@ def _values(domain: Domain) -> dict[str, Any]:
 
 
 class DynamoDomains(ConfigReading):
-    """Implements ports.DomainStore and ports.DomainCounter."""
+    """Implements ports_account.DomainStore and ports_account.DomainCounter."""
 
     def _put(self, item: dict[str, Any], condition: str | None = None) -> dict[str, Any]:
         put: dict[str, Any] = {"TableName": self._table, "Item": to_item(item)}

@@ -45,7 +45,7 @@ def _provider_values(provider: Provider) -> dict[str, Any]:
 
 
 class DynamoProviders(ConfigReading):
-    """Implements ports.ProviderStore."""
+    """Implements ports_account.ProviderStore."""
 
     def put_provider(self, provider: Provider, *, create: bool = True) -> None:
         values = _provider_values(provider)

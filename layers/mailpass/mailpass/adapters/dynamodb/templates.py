@@ -52,7 +52,7 @@ def _template(account_id: str, d: dict[str, Any]) -> Template:
 
 
 class DynamoTemplates(TableStore):
-    """Implements ports.TemplateStore."""
+    """Implements ports_account.TemplateStore."""
 
     def create_template(self, template: Template) -> None:
         try:

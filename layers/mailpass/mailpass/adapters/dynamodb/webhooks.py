@@ -52,7 +52,7 @@ def _attempt(account_id: str, webhook_id: str, d: dict[str, Any]) -> WebhookAtte
 
 
 class DynamoWebhooks(ConfigReading):
-    """Implements ports.WebhookStore."""
+    """Implements ports_account.WebhookStore."""
 
     def put_webhook(self, webhook: Webhook) -> None:
         try:
