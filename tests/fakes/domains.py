@@ -1,5 +1,5 @@
-"""Sender domains (ports_account.DomainStore, ports_account.DomainCounter) in memory, and fakes for the DNS
-and SES identity adapters."""
+"""Sender domains (ports_account.DomainStore, ports_account.DomainCounter) in memory, and
+fakes for the DNS and SES identity adapters."""
 
 from __future__ import annotations
 
