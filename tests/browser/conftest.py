@@ -52,8 +52,11 @@ if _missing:  # `make test` provides all three; a bare pytest elsewhere says wha
     )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    # Per module, not per session: Playwright's sync API keeps an asyncio loop running on this
+    # thread while it is open, and the integration tests that follow (Mangum, asyncio.run)
+    # need the thread's loop free.
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

@@ -25,11 +25,13 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def own(tmp_path: Path) -> Iterator[LocalStack]:
-    with LocalStack(outbox=tmp_path / "outbox", stack_name="mailpass-recover") as stack:
-        stack.apply_env()
-        yield stack
+def own(tmp_path: Path, stack: LocalStack) -> Iterator[LocalStack]:
+    with LocalStack(outbox=tmp_path / "outbox", stack_name="mailpass-recover") as mine:
+        mine.apply_env()
+        yield mine
         get_container().smtp_pool.close_all()
+    # The tests after this one talk to the session's stack again, through the environment.
+    stack.apply_env()
     reset_process_caches()
 
 
