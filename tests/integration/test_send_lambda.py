@@ -139,12 +139,14 @@ def test_smtp_550_is_send_failed_with_the_reason_on_the_message(
 
 
 def _message_ids(account: Seeded) -> list[str]:
+    """The account's messages, through the message log's store (one Query on its index)."""
+    from mailpass.adapters.dynamodb.message_log import DynamoMessageLog
     from mailpass.container import get_container
+    from mailpass.ports_listing import LogQuery
 
-    store: Any = get_container().store
-    out = store._db.scan(TableName=store._table)  # test-only peek at the raw table
-    prefix = f"MSG#{account.account_id}#"
-    return [i["message_id"]["S"] for i in out["Items"] if i["pk"]["S"].startswith(prefix)]
+    log = DynamoMessageLog(get_container().table)
+    page = log.list_messages(LogQuery(account_id=account.account_id, limit=100))
+    return [m.message_id for m in page.messages]
 
 
 def test_unreachable_smtp_server_is_send_failed_connection_refused(
