@@ -64,9 +64,9 @@ def test_the_message_log_indexes_are_declared_with_their_keys(template: dict[str
         for g in props["GlobalSecondaryIndexes"]
     }
     assert indexes == {
-        "log": (["log_pk", "log_sk"], "ALL"),
-        "log_status": (["st_pk", "log_sk"], "ALL"),
-        "log_to": (["to_pk", "log_sk"], "ALL"),
+        "log": (["log_pk", "log_sk"], "KEYS_ONLY"),
+        "log_status": (["st_pk", "log_sk"], "KEYS_ONLY"),
+        "log_to": (["to_pk", "log_sk"], "KEYS_ONLY"),
         "log_tag": (["tag_pk", "log_sk"], "KEYS_ONLY"),
     }
     declared = {a["AttributeName"]: a["AttributeType"] for a in props["AttributeDefinitions"]}

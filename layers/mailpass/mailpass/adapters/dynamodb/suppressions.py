@@ -155,8 +155,16 @@ class DynamoSuppressions(TableStore):
             kwargs["ExclusiveStartKey"] = {k: s(v) for k, v in start.items()}
         out = self._db.query(**kwargs)
         last = out.get("LastEvaluatedKey")
+        # The indexes project keys only (message_log.py says why): the entries in one read.
+        keys = [{"pk": i["pk"], "sk": i["sk"]} for i in out.get("Items", [])]
+        found = batch_get(self._t.raw, self._table, keys, sleep=self._t.sleep) if keys else []
+        by_key = {(raw["pk"]["S"], raw["sk"]["S"]): raw for raw in found}
         return SuppressionPage(
-            [_entry(from_item(i)) for i in out.get("Items", [])],
+            [
+                _entry(from_item(by_key[(k["pk"]["S"], k["sk"]["S"])]))
+                for k in keys
+                if (k["pk"]["S"], k["sk"]["S"]) in by_key  # removed between the two reads
+            ],
             {k: v["S"] for k, v in last.items()} if last else None,
         )
 
