@@ -39,7 +39,6 @@ NEEDED = {
 }
 
 
-
 def needs(*names: str) -> pytest.MarkDecorator:
     """The journey's operations, which must be in openapi.json: issue 12 is merged, so one
     missing is a failure, never a skip."""
