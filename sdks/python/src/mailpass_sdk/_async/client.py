@@ -9,13 +9,12 @@ from typing import Any, TypeVar
 
 import httpx
 
-from mailpass_sdk._async.resources import (
+from mailpass_sdk._async.resources import Mail, Stats
+from mailpass_sdk._async.settings import (
     Account,
     ApiKeys,
     Domains,
-    Mail,
     Providers,
-    Stats,
     Suppressions,
     Templates,
     Webhooks,

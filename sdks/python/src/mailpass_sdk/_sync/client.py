@@ -22,13 +22,12 @@ from mailpass_sdk._core import (
     transport_error,
     unwrap,
 )
-from mailpass_sdk._sync.resources import (
+from mailpass_sdk._sync.resources import Mail, Stats
+from mailpass_sdk._sync.settings import (
     Account,
     ApiKeys,
     Domains,
-    Mail,
     Providers,
-    Stats,
     Suppressions,
     Templates,
     Webhooks,
