@@ -149,7 +149,8 @@ def waiting_messages(container: Container) -> Waiting:
         for raw in out.get("Items", []):
             d = from_item(raw)
             if d["sk"] == "RESULT":
-                final.add(d["pk"])
+                if d.get("status") != "queued":  # queued: written with the message
+                    final.add(d["pk"])
             elif d.get("status") in ("queued", "scheduled"):
                 messages[d["pk"]] = d
         if "LastEvaluatedKey" not in out:

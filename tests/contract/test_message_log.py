@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from mailpass.models import MessageRecord, MessageStatus
-from mailpass.ports import Outcome
+from mailpass.ports import LogPlace, Outcome
 from mailpass.ports_listing import LogQuery
 
 from tests.contract.conftest import NOW, Stores, message, new_account
@@ -191,5 +191,79 @@ def test_a_redriven_scheduled_message_is_handed_off_again(stores: Stores) -> Non
     assert found is not None
     assert found[0].status is S.QUEUED
     stores.packs.record_outcomes([Outcome(account_id, m.message_id, "sent", NOW)])
+    assert everything(stores, LogQuery(account_id, 5, status=S.SENT)) == [m.message_id]
+    assert everything(stores, LogQuery(account_id, 5, status=S.QUEUED)) == []
+
+
+def test_a_packs_outcomes_alone_move_its_queued_messages_in_the_log(stores: Stores) -> None:
+    """The dispatcher's path (ports.LogPlace given): the outcomes' RESULTs carry the status
+    entry, the message items are not written, and feedback, a retried pack and a redrive each
+    leave every message under exactly one status."""
+    account_id = new_account(stores)
+    queued = [message(account_id, status=S.QUEUED, tags=["t"]) for _ in range(4)]
+    place = LogPlace(NOW, queued[0].expires_at)
+    assert stores.messages.put_messages(queued) == []
+    a, b, c, d = (m.message_id for m in queued)
+
+    def only(status: MessageStatus) -> list[str]:
+        return sorted(everything(stores, LogQuery(account_id, 2, status=status)))
+
+    assert only(S.QUEUED) == sorted([a, b, c, d])
+    stores.packs.record_outcomes(
+        [
+            Outcome(account_id, a, "sent", NOW, provider_message_id="pm-a"),
+            Outcome(account_id, b, "failed", NOW, error_message="refused"),
+            Outcome(account_id, c, "canceled", NOW),
+        ],
+        log=place,
+    )
+    assert only(S.QUEUED) == [d]
+    assert only(S.SENT) == [a]
+    assert only(S.FAILED) == [b]
+    assert only(S.CANCELED) == [c]
+    # Not final yet: left out of the pack's results, so a retried pack still sends it.
+    assert set(stores.packs.results(account_id, [a, b, c, d])) == {a, b, c}
+    shown = {m.message_id: m for m in stores.log.list_messages(LogQuery(account_id, 10)).messages}
+    assert shown[a].status is S.SENT
+    assert shown[a].provider_message_id == "pm-a"
+    assert shown[b].error_message == "refused"
+    assert shown[d].status is S.QUEUED
+    for mid, m in shown.items():  # the log shows what /status shows
+        found = stores.messages.get_message(account_id, mid)
+        assert found is not None
+        assert found[0].status is m.status
+
+    stores.messages.set_feedback_status(account_id, a, S.DELIVERED, NOW, None)
+    assert only(S.DELIVERED) == [a]
+    assert only(S.SENT) == []
+    stores.packs.record_outcomes([Outcome(account_id, a, "sent", NOW)], log=place)  # retried
+    assert only(S.SENT) == []
+    assert only(S.DELIVERED) == [a]
+
+    # A redrive: back under queued (and out of failed), then its new outcome.
+    assert stores.packs.requeue(account_id, [b], "pack-" + b, place)
+    assert only(S.QUEUED) == sorted([b, d])
+    assert only(S.FAILED) == []
+    assert b not in stores.packs.results(account_id, [b])
+    stores.packs.record_outcomes([Outcome(account_id, b, "sent", NOW)], log=place)
+    assert only(S.SENT) == [b]
+    assert only(S.QUEUED) == [d]
+    assert sorted(everything(stores, LogQuery(account_id, 3, tag="t", status=S.SENT))) == [b]
+
+
+def test_a_dead_letter_of_a_queued_message_then_its_redrive(stores: Stores) -> None:
+    """An outcome written without the pack's LogPlace (a dead letter's sweep) takes the entry
+    to the message item; the redrive with it brings the entry back to the RESULT."""
+    account_id = new_account(stores)
+    m = message(account_id, status=S.QUEUED)
+    assert stores.messages.put_messages([m]) == []
+    stores.packs.record_outcomes([Outcome(account_id, m.message_id, "failed", NOW, "dead")])
+    assert everything(stores, LogQuery(account_id, 5, status=S.FAILED)) == [m.message_id]
+    assert everything(stores, LogQuery(account_id, 5, status=S.QUEUED)) == []
+    place = LogPlace(NOW, m.expires_at)
+    assert stores.packs.requeue(account_id, [m.message_id], "pack-" + m.message_id, place)
+    assert everything(stores, LogQuery(account_id, 5, status=S.QUEUED)) == [m.message_id]
+    assert everything(stores, LogQuery(account_id, 5, status=S.FAILED)) == []
+    stores.packs.record_outcomes([Outcome(account_id, m.message_id, "sent", NOW)], log=place)
     assert everything(stores, LogQuery(account_id, 5, status=S.SENT)) == [m.message_id]
     assert everything(stores, LogQuery(account_id, 5, status=S.QUEUED)) == []

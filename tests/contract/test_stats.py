@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from mailpass import usage
 from mailpass.ids import new_id
 from mailpass.models import MessageStatus as S
-from mailpass.ports import Outcome
+from mailpass.ports import LogPlace, Outcome
 
 from tests.contract.conftest import NOW, Stores, message, new_account
 
@@ -90,7 +91,10 @@ def test_feedback_the_state_machine_refuses_counts_nothing(stores: Stores) -> No
     assert counts(stores, account) == {"bounced": 1, "acme.example.com#bounced": 1}
 
 
-def test_pack_outcomes_and_their_counts_are_written_together(stores: Stores) -> None:
+@pytest.mark.parametrize("place", [None, LogPlace(NOW, 2_000_000_000)], ids=["items", "results"])
+def test_pack_outcomes_and_their_counts_are_written_together(
+    stores: Stores, place: LogPlace | None
+) -> None:
     account = new_account(stores)
     ids = [new_id("msg") for _ in range(4)]
     outcomes = [
@@ -105,7 +109,7 @@ def test_pack_outcomes_and_their_counts_are_written_together(stores: Stores) -> 
         ids[2]: None,  # no sender known: the account's count only
         ids[3]: "c@acme.example.com",
     }
-    stores.packs.record_outcomes(outcomes, count=senders)
+    stores.packs.record_outcomes(outcomes, count=senders, log=place)
     assert set(stores.packs.results(account, ids)) == set(ids)
     assert counts(stores, account) == {
         "sent": 2,
@@ -114,7 +118,7 @@ def test_pack_outcomes_and_their_counts_are_written_together(stores: Stores) -> 
         "other.example#sent": 1,
     }
     # Without `count` (a test key's pack) nothing is counted.
-    stores.packs.record_outcomes([Outcome(account, new_id("msg"), "sent", NOW)])
+    stores.packs.record_outcomes([Outcome(account, new_id("msg"), "sent", NOW)], log=place)
     assert counts(stores, account)["sent"] == 2
 
 

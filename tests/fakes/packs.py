@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from mailpass import usage
-from mailpass.ports import Outcome, PackClaim, PackState
+from mailpass.ports import LogPlace, Outcome, PackClaim, PackState
 
 from tests.fakes.memory import Pack, Shared
 
@@ -40,7 +40,11 @@ class InMemoryPacks(Shared):
         return None if p is None else PackState(p.state, p.lease_until)
 
     def record_outcomes(
-        self, outcomes: list[Outcome], *, count: Mapping[str, str | None] | None = None
+        self,
+        outcomes: list[Outcome],
+        *,
+        count: Mapping[str, str | None] | None = None,
+        log: LogPlace | None = None,  # where the log entry lives: one place in memory
     ) -> None:
         if count:
             last = {o.message_id: o for o in outcomes}  # as the adapter: one per message
@@ -68,7 +72,13 @@ class InMemoryPacks(Shared):
         found = ((mid, self.memory.results.get((account_id, mid))) for mid in message_ids)
         return {mid: o for mid, o in found if o is not None}
 
-    def requeue(self, account_id: str, message_ids: list[str], pack_id: str) -> bool:
+    def requeue(
+        self,
+        account_id: str,
+        message_ids: list[str],
+        pack_id: str,
+        log: LogPlace | None = None,  # as record_outcomes
+    ) -> bool:
         results = [self.memory.results.get((account_id, mid)) for mid in message_ids]
         if any(r is None or r.status != "failed" for r in results):
             return False  # all or nothing, as DynamoDB's transaction

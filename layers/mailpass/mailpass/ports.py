@@ -223,10 +223,15 @@ class HitLog(Protocol):
         ...
 
 
-class StatsStore(Protocol):
+class UsageCounter(Protocol):
+    def add(self, tally: Tally, *, now: int) -> None:
+        """The tally's ADDs to its hour buckets."""
+        ...
+
+
+class StatsStore(UsageCounter, Protocol):
     """Usage counters (mailpass.usage), read back."""
 
-    def add(self, tally: Tally, *, now: int) -> None: ...
     def hours(self, account_id: str, first: str, last: str) -> dict[str, dict[str, int]]:
         """The hour buckets from `first` to `last` (UTC hours, `2026-11-27T03`, both
         included) that have counts: hour -> attribute (`sent`, `<domain>#sent`, ...) -> n."""
@@ -368,6 +373,15 @@ class Outcome:
 
 
 @dataclass(frozen=True, slots=True)
+class LogPlace:
+    """Where a pack's messages sit in the message log: stored `queued` at `created_at`, kept
+    until `expires_at`. Given it, their RESULT items carry their status in the log."""
+
+    created_at: datetime
+    expires_at: int
+
+
+@dataclass(frozen=True, slots=True)
 class PackState:
     state: str  # claimed | sending | queued (released for a retry)
     lease_until: float
@@ -389,18 +403,32 @@ class PackStore(Protocol):
     def release_pack(self, claim: PackClaim) -> None: ...
     def pack_state(self, pack_id: str) -> PackState | None: ...
     def record_outcomes(
-        self, outcomes: list[Outcome], *, count: Mapping[str, str | None] | None = None
+        self,
+        outcomes: list[Outcome],
+        *,
+        count: Mapping[str, str | None] | None = None,
+        log: LogPlace | None = None,
     ) -> None:
-        """`count`: message id -> sender address of those counted in the usage stats; their
-        final states and the counts are written together."""
+        """`count`: message id -> sender address of those counted in the usage stats. `log`:
+        the messages were stored queued then (one pack's), so their final states alone move
+        them in the message log, and the counts follow the final states (a crash between the
+        two loses them, never doubles them). Without it the final states, the messages' log
+        entries and the counts are written together."""
         ...
 
     def results(self, account_id: str, message_ids: list[str]) -> dict[str, Outcome]:
-        """The final states recorded so far, by message id."""
+        """The final states recorded so far, by message id (not yet final: left out)."""
         ...
 
-    def requeue(self, account_id: str, message_ids: list[str], pack_id: str) -> bool:
-        """Operator redrive: these failed messages back to queued, and their pack claimable."""
+    def requeue(
+        self,
+        account_id: str,
+        message_ids: list[str],
+        pack_id: str,
+        log: LogPlace | None = None,
+    ) -> bool:
+        """Operator redrive: these failed messages back to queued, and their pack claimable.
+        `log`: the pack's, as for `record_outcomes`."""
         ...
 
 
@@ -443,7 +471,13 @@ class EnqueueStore(AccountConfigReader, MessageStore, PackStore, Protocol):
 
 
 class DispatchStore(
-    AccountConfigReader, PackStore, SuppressionReader, QuotaStore, ScheduledHandOff, Protocol
+    AccountConfigReader,
+    PackStore,
+    SuppressionReader,
+    QuotaStore,
+    ScheduledHandOff,
+    UsageCounter,
+    Protocol,
 ):
     """The dispatcher."""
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -85,6 +86,10 @@ class QueuePayload(BaseModel):
     messages: Annotated[list[QueuedEntry], Field(min_length=1)]
     # Attachment objects only this pack refers to: deleted once all its messages are final.
     delete_after: tuple[str, ...] = ()
+    # When its messages were stored (queued) and until when they are kept: their outcomes'
+    # place in the message log (ports.LogPlace). Absent from older bodies.
+    created_at: datetime | None = None
+    expires_at: int | None = None
 
     @property
     def has_attachments(self) -> bool:
@@ -195,8 +200,10 @@ def pack_head(
     tracking_base: str | None,
     attachments: bool = False,
     scheduled: bool = False,
+    stored: tuple[datetime, int] | None = None,
 ) -> str:
-    """The pack's own fields, as an unclosed JSON object."""
+    """The pack's own fields, as an unclosed JSON object. `stored`: when its messages were
+    stored queued, and their expiry (QueuePayload.created_at, expires_at)."""
     head: dict[str, Any] = {
         "v": WITH_ATTACHMENTS_VERSION if attachments else PAYLOAD_VERSION,
         "account_id": account_id,
@@ -206,6 +213,8 @@ def pack_head(
     }
     if scheduled:
         head["scheduled"] = True
+    if stored is not None:
+        head["created_at"], head["expires_at"] = stored[0].isoformat(), stored[1]
     return json.dumps(head)[:-1]
 
 

@@ -44,6 +44,11 @@ def shard_of(key: str) -> int:
     return zlib.crc32(key.encode("utf-8")) % SHARDS
 
 
+# A queued message's final states counted in the usage stats (canceled is not: nothing was
+# sent).
+COUNTED_OUTCOMES = frozenset({"sent", "failed"})
+
+
 @dataclass(frozen=True, slots=True)
 class Tally:
     """ADDs to an account's hour buckets: {hour: {attribute: n}}, on one shard."""

@@ -233,6 +233,7 @@ class BatchService:
             test=principal.test,
             tracking_base=tracking_base,
             attachments=any(i not in later for i in keys),
+            stored=(now, expires),
         )
         packs = self._pack(
             head,

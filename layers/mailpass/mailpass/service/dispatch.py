@@ -13,7 +13,9 @@ per pack rather than per message. Per received batch (up to 10 packs):
               the pipeline's other outcomes are final. A scheduled message's pack (of one,
               service/schedule.py) first moves it scheduled -> queued, conditionally: a cancel
               that came first wins, and it is recorded canceled, never sent.
-  3. record   the pack's final states as RESULT items in one BatchWriteItem.
+  3. record   the pack's final states as RESULT items in one BatchWriteItem (they carry the
+              messages' place in the log, adapters/dynamodb/log_keys.py). Their usage counts
+              are added when the lane ends, one ADD per account and hour.
   4. delete   one DeleteMessageBatch for the finished packs; the others come back, after their
               backoff, for the messages without a final state.
 Packs of one SMTP provider go out one after another over its pooled connection; packs for SES,
@@ -64,6 +66,7 @@ from mailpass.service.pack import (
     DrainReport,
     Faults,
     Fetched,
+    LaneUsage,
     NoFaults,
     Pack,
     Ready,
@@ -281,7 +284,7 @@ class DispatchService:
             for mid in missing
         ]
         self._faults.at("before_record", pack.pack_id)
-        self._store.record_outcomes(outcomes, count=pack.counted)
+        self._store.record_outcomes(outcomes, count=pack.counted, log=pack.log)
         return Done(outcomes)
 
     def _chain(self, pack: Pack, accounts: dict[str, AccountConfig | None]) -> list[Provider]:
@@ -330,12 +333,25 @@ class DispatchService:
     ) -> list[tuple[Pack, Done]]:
         done: list[tuple[Pack, Done]] = []
         recording: Future[None] | None = None
-        for pack, chain, blocked in lane:
-            result, recording = self._hand_off(pack, chain, blocked, remaining_ms, recording)
-            done.append((pack, result))
-        if recording is not None:
-            recording.result()  # the lane ends with every final state stored
+        counts = LaneUsage()
+        try:
+            for pack, chain, blocked in lane:
+                result, recording = self._hand_off(
+                    pack, chain, blocked, remaining_ms, recording, counts=counts
+                )
+                done.append((pack, result))
+            if recording is not None:
+                recording.result()  # the lane ends with every final state stored
+        finally:
+            self._count(counts)
         return done
+
+    def _count(self, counts: LaneUsage) -> None:
+        for tally in counts.tallies():
+            try:
+                self._store.add(tally, now=int(self._clock()))
+            except Exception:  # the final states are stored; only these counts are lost
+                logger.exception("usage not counted", extra={"account_id": tally.account_id})
 
     def _hand_off(
         self,
@@ -344,12 +360,14 @@ class DispatchService:
         blocked: dict[str, str],
         remaining_ms: Callable[[], int],
         previous: Future[None] | None,
+        *,
+        counts: LaneUsage,
     ) -> tuple[Done, Future[None] | None]:
         """Send one pack. The previous pack's final states are still being written (`previous`)
         while this one is marked as sending; both finish before this pack's first send, so a
         crash mid-pack leaves only this pack's outcomes unknown."""
         try:
-            return self._send_pack(pack, chain, blocked, remaining_ms, previous)
+            return self._send_pack(pack, chain, blocked, remaining_ms, previous, counts=counts)
         finally:
             if previous is not None:
                 previous.result()  # on every path, errors included
@@ -361,6 +379,8 @@ class DispatchService:
         blocked: dict[str, str],
         remaining_ms: Callable[[], int],
         previous: Future[None] | None,
+        *,
+        counts: LaneUsage,
     ) -> tuple[Done, Future[None] | None]:
         try:  # read before the pack is marked sending: a failed read risks no duplicate
             fetched, missing = (
@@ -440,7 +460,7 @@ class DispatchService:
         self._faults.at("before_record", pack.pack_id)
         release = delay is not None and len(outcomes) < len(todo)
         final = len(outcomes) == len(todo)  # then the pack's own attachment objects can go
-        recording = self._writer().submit(self._record, pack, outcomes, release, final)
+        recording = self._writer().submit(self._record, pack, outcomes, release, final, counts)
         # Waiting only for a send limit must not use up the pack's deliveries toward the DLQ.
         requeue = (
             release
@@ -451,10 +471,22 @@ class DispatchService:
         return Done(outcomes, delay=delay, retried=retried, requeue=requeue), recording
 
     def _record(
-        self, pack: Pack, outcomes: list[Outcome], release: bool, final: bool = False
+        self,
+        pack: Pack,
+        outcomes: list[Outcome],
+        release: bool,
+        final: bool,
+        counts: LaneUsage,
     ) -> None:
         if outcomes:
-            self._store.record_outcomes(outcomes, count=pack.counted)
+            log = pack.log
+            # With its log place, a pack's final states are one BatchWriteItem and its counts
+            # wait for the lane's end (LaneUsage); without, both go in one transaction.
+            self._store.record_outcomes(
+                outcomes, count=None if log is not None else pack.counted, log=log
+            )
+            if log is not None:
+                counts.add(pack, outcomes)
         if final and pack.payload.delete_after and self._attachments is not None:
             self._attachments.delete(list(pack.payload.delete_after))
         if release:  # some are left: claimable again once the queue message comes back

@@ -8,7 +8,7 @@ from typing import Any
 from mailpass.models import MessageStatus
 from mailpass.ports import PackStore, Queue
 from mailpass.queue_payload import Poison, parse
-from mailpass.service.pack import INTERRUPTED, POISON, fail_unfinished
+from mailpass.service.pack import INTERRUPTED, POISON, Pack, fail_unfinished
 
 
 @dataclass
@@ -80,7 +80,9 @@ class QueueOperations:
                         redrive.append(mid)
                         if result is not None:
                             failed.append(mid)
-                if redrive and not self._store.requeue(account_id, failed, pack_id):
+                if redrive and not self._store.requeue(
+                    account_id, failed, pack_id, Pack.log_of(payload)
+                ):
                     continue  # changed under us; left in the DLQ for another try
                 report.redriven += redrive
                 report.skipped_unknown += unknown

@@ -2,12 +2,16 @@
 report, the words of its final states, and the step from a queued entry to an accepted
 message. The drain loop itself (receive, claim, lease, hand off, release) is service/dispatch.py."""
 
+import threading
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
+from mailpass import usage
 from mailpass.models import MessageStatus, Provider, utcnow
 from mailpass.ports import (
+    LogPlace,
     Outcome,
     PackClaim,
     PackStore,
@@ -17,6 +21,7 @@ from mailpass.queue_payload import Poison, QueuedFields, QueuePayload
 from mailpass.senders import SenderPolicy
 from mailpass.service.attachments import files_of
 from mailpass.service.delivery import Accepted, Result
+from mailpass.usage import Tally
 
 POISON = "the queue message could not be read ({why}); it goes to the dead-letter queue"
 DEAD_LETTERED = "moved to the dead-letter queue after {n} deliveries; an operator can redrive it"
@@ -93,12 +98,56 @@ class Pack:
         return self.payload.message_ids
 
     @property
+    def log(self) -> LogPlace | None:
+        return self.log_of(self.payload)
+
+    @staticmethod
+    def log_of(p: QueuePayload) -> LogPlace | None:
+        """Where a pack's messages sit in the message log, when their outcomes alone move them
+        there: stored queued, with the time in the body. A scheduled one's log entry is on its
+        message item (it was stored scheduled); an older body does not say."""
+        if p.scheduled or p.created_at is None or p.expires_at is None:
+            return None
+        return LogPlace(p.created_at, p.expires_at)
+
+    @property
     def counted(self) -> dict[str, str | None] | None:
         """Message id -> sender, for the usage stats; None for a test key's pack (it reaches
         no provider, so counting it would dilute the bounce and complaint rates)."""
         if self.test:
             return None
         return {mid: f.from_email for mid, f in self.members}
+
+
+class LaneUsage:
+    """The usage of a lane's packs whose final states are written, added when the lane ends:
+    one ADD per account and hour instead of one per pack on the sends' critical path. The
+    RESULTs decide (a retried pack skips what they hold), so a crash before the lane ends
+    loses these counts and never doubles them."""
+
+    def __init__(self) -> None:
+        self._events: dict[str, dict[str, tuple[datetime, str, str | None]]] = {}
+        self._lock = threading.Lock()  # packs are recorded on the writer threads
+
+    def add(self, pack: Pack, outcomes: list[Outcome]) -> None:
+        counted = pack.counted
+        if not counted:
+            return
+        with self._lock:
+            events = self._events.setdefault(pack.account_id, {})
+            for o in outcomes:  # a message's last outcome is its own
+                if o.status in usage.COUNTED_OUTCOMES and o.message_id in counted:
+                    events[o.message_id] = (o.at, o.status, usage.domain_of(counted[o.message_id]))
+
+    def tallies(self) -> list[Tally]:
+        with self._lock:
+            found = [
+                usage.tally(account, events.values(), key=next(iter(events)))
+                for account, events in self._events.items()
+                if events
+            ]
+            self._events.clear()
+        return [t for t in found if t is not None]
 
 
 @dataclass

@@ -4,7 +4,7 @@ the same request that changes the status, so the status filter sees a change at 
 GSI (template.yaml)  partition key                     sort key  on
 log                  log_pk = <account>                log_sk    MSG items
                      log_pk = SUP#<account>            log_sk    SUP#<email> items
-log_status           st_pk  = <account>#<status>       log_sk    MSG items
+log_status           st_pk  = <account>#<status>       log_sk    MSG or RESULT items (below)
                      st_pk  = SUP#<account>#<kind>     log_sk    SUP#<email> items
 log_to               to_pk  = <account>#<to>           log_sk    MSG items
 log_tag              tag_pk = <account>#<tag>          log_sk    TAG#<tag> items (keys only)
@@ -12,13 +12,19 @@ log_tag              tag_pk = <account>#<tag>          log_sk    TAG#<tag> items
 log_sk = <created_at, UTC, fixed width>#<message id> (a suppression's: #<email>): newest first is
 a backwards Query, and a date range is a sort-key condition. A message has one recipient
 (`to_email`), so `to` is a key on the message itself; tags are many, so each tag is a small item
-in the message's partition (written in the same batch or transaction as the message) whose index
-answers with keys only.
+in the message's partition (written in the message's batch, or beside its PutItem on /send) whose
+index answers with keys only.
 
-`st_pk` holds the status the API shows, which for a queued message is its dispatcher outcome
-(RESULT, packs.py) unless feedback moved it on since (models.Outcome.applied_to): packs.py sets
-`st_pk` and `result_status` on the message item with the outcome, and the reader applies the
-same rule (`shown_status`)."""
+`st_pk` holds the status the API shows, on exactly one item per message:
+- a message stored `queued` (/send-batch) carries it on its RESULT item, written with the
+  message as `queued` and overwritten whole by the dispatcher's outcome (packs.py), so a pack's
+  final states are one BatchWriteItem and the message items are not touched;
+- any other message carries it on its MSG item, moved with every status change (messages.py);
+- feedback (delivered, bounced, complained) moves it to the MSG item and takes it off the
+  RESULT (messages.py), as feedback outranks an outcome (models.Outcome.applied_to).
+A queued message whose pack cannot say when the message was stored (a body from before this
+layout, a scheduled one, a dead letter) has its outcome set on the MSG item as well
+(`result_status`, read by `shown_status`), and its RESULT is written without `st_pk`."""
 
 from __future__ import annotations
 
@@ -87,6 +93,21 @@ def tag_item(
         "tag_pk": tag_key(account_id, tag),
         "log_sk": log_sk(created_at, message_id),
         # The tag goes with its message.
+        "expires_at": expires_at or None,
+    }
+
+
+def queued_result(
+    pk: str, *, account_id: str, message_id: str, created_at: datetime, expires_at: int
+) -> dict[str, Any]:
+    """The RESULT item of a message stored `queued`: its place in the status index until the
+    dispatcher writes its outcome over it (packs.py). Not final: `status` is `queued`."""
+    return {
+        "pk": pk,
+        "sk": "RESULT",
+        "status": MessageStatus.QUEUED.value,
+        "st_pk": status_key(account_id, MessageStatus.QUEUED),
+        "log_sk": log_sk(created_at, message_id),
         "expires_at": expires_at or None,
     }
 

@@ -2,8 +2,9 @@
 (ports_listing.MessageLog).
 
 Every page is one Query on an index chosen for the filters (log_keys.py has the key layout), then
-one BatchGetItem for the page's messages. Never a Scan; a filter applied within a page only ever
-reads `limit` index entries, so a page costs the same for 1,000 messages or a million:
+one BatchGetItem for the page's messages and their RESULTs (a queued message's outcome). Never a
+Scan; a filter applied within a page only ever reads `limit` index entries, so a page costs the
+same for 1,000 messages or a million:
 
 filters given                 served by
 none                          log         (account)
@@ -25,7 +26,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mailpass.adapters.dynamodb.base import TableStore
+from mailpass.adapters.dynamodb.base import TableStore, result_outcome
 from mailpass.adapters.dynamodb.log_keys import (
     shown_status,
     status_key,
@@ -36,13 +37,16 @@ from mailpass.adapters.dynamodb.log_keys import (
 from mailpass.adapters.dynamodb.marshal import from_item, s
 from mailpass.adapters.dynamodb.messages import message_from
 from mailpass.adapters.dynamodb.retry import batch_get
-from mailpass.models import MessageRecord
+from mailpass.models import MessageRecord, MessageStatus
 from mailpass.ports_listing import LogPage, LogQuery, Position
 
 
-def _record(raw: dict[str, Any]) -> MessageRecord:
+def _record(raw: dict[str, Any], result: dict[str, Any] | None) -> MessageRecord:
+    """What /status shows: the message, with its outcome applied (messages.get_message)."""
     d = from_item(raw)
     record = message_from(d)
+    if result is not None and result["status"] != MessageStatus.QUEUED.value:
+        return result_outcome(record.account_id, record.message_id, result).applied_to(record)
     record.status = shown_status(d)
     return record
 
@@ -97,10 +101,14 @@ class DynamoMessageLog(TableStore):
         found = batch_get(
             self._t.raw,
             self._table,
-            [{"pk": k["pk"], "sk": s("MSG")} for k in keys],
+            [{"pk": k["pk"], "sk": s(sk)} for k in keys for sk in ("MSG", "RESULT")],
             sleep=self._t.sleep,
         )
-        by_pk = {raw["pk"]["S"]: _record(raw) for raw in found}
+        items = {(raw["pk"]["S"], raw["sk"]["S"]): raw for raw in found}
+        results = {pk: from_item(raw) for (pk, sk), raw in items.items() if sk == "RESULT"}
+        by_pk = {
+            pk: _record(raw, results.get(pk)) for (pk, sk), raw in items.items() if sk == "MSG"
+        }
         to = query.to.strip().lower() if query.to is not None else None
         page = []
         for k in keys:

@@ -8,11 +8,13 @@ MSG#<account>#<message id>  TAG#<tag>         a tag, for the message log's tag i
 COUNTER#queue_id            COUNTER           the service-wide queue id sequence
 
 Status changes are conditional on models.FOLLOWS: the condition is built from that table.
-Each one moves the message log's status index in the same request (log_keys.py).
+Each one moves the message log's status index in the same request (log_keys.py has which item
+carries it).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import datetime
 from typing import Any
@@ -27,6 +29,7 @@ from mailpass.adapters.dynamodb.base import (
 from mailpass.adapters.dynamodb.log_keys import (
     OUTRANKS_OUTCOME,
     message_index,
+    queued_result,
     status_set,
     tag_item,
 )
@@ -89,21 +92,43 @@ def transition(new: MessageStatus) -> tuple[str, dict[str, Any]]:
 
 
 def message_items(record: MessageRecord) -> list[Item]:
-    """The message and its tag items, as written together (the bench seeds with this too)."""
+    """The message, then its tag items and (stored `queued`) its RESULT, which carries its
+    status in the log until the outcome replaces it (log_keys.py). The bench seeds with this
+    too."""
     pk = message_pk(record.account_id, record.message_id)
-    return [_message_item(record)] + [
-        to_item(
-            tag_item(
-                pk,
-                account_id=record.account_id,
-                message_id=record.message_id,
-                tag=tag,
-                created_at=record.created_at,
-                expires_at=record.expires_at,
+    queued = record.status is MessageStatus.QUEUED
+    extra = (
+        [
+            to_item(
+                queued_result(
+                    pk,
+                    account_id=record.account_id,
+                    message_id=record.message_id,
+                    created_at=record.created_at,
+                    expires_at=record.expires_at,
+                )
             )
-        )
-        for tag in dict.fromkeys(record.tags)
-    ]
+        ]
+        if queued
+        else []
+    )
+    return (
+        [_message_item(record)]
+        + extra
+        + [
+            to_item(
+                tag_item(
+                    pk,
+                    account_id=record.account_id,
+                    message_id=record.message_id,
+                    tag=tag,
+                    created_at=record.created_at,
+                    expires_at=record.expires_at,
+                )
+            )
+            for tag in dict.fromkeys(record.tags)
+        ]
+    )
 
 
 def _message_item(record: MessageRecord) -> Item:
@@ -114,6 +139,8 @@ def _message_item(record: MessageRecord) -> Item:
         record.to_email,
         record.created_at,
     )
+    if record.status is MessageStatus.QUEUED:
+        del index["st_pk"]  # its RESULT carries it (message_items)
     values = {
         **index,
         "pk": message_pk(record.account_id, record.message_id),
@@ -152,8 +179,8 @@ class DynamoMessages(TableStore):
         self._event_ttl = event_ttl_days * 86400
 
     def put_message(self, record: MessageRecord) -> None:
-        first, *tags = message_items(record)
-        if not tags:
+        first, *rest = message_items(record)
+        if not rest:
             try:
                 self._db.put_item(
                     TableName=self._table,
@@ -163,7 +190,7 @@ class DynamoMessages(TableStore):
             except self._db.exceptions.ConditionalCheckFailedException:
                 raise Conflict(f"Message {record.message_id} already exists") from None
             return
-        # Still one request: the message and its tag items in one transaction.
+        # Still one request: the message and its other items in one transaction.
         items: list[Any] = [
             {
                 "Put": {
@@ -172,7 +199,7 @@ class DynamoMessages(TableStore):
                     "ConditionExpression": "attribute_not_exists(pk)",
                 }
             }
-        ] + [{"Put": {"TableName": self._table, "Item": tag}} for tag in tags]
+        ] + [{"Put": {"TableName": self._table, "Item": item}} for item in rest]
         try:
             self._t.raw.transact_write_items(TransactItems=items)
         except self._db.exceptions.TransactionCanceledException as exc:
@@ -258,8 +285,21 @@ class DynamoMessages(TableStore):
                 extra=("attribute_not_exists(#m)", {"#m": mark}),
             )
             if counted:
+                self._off_result(account_id, message_id)
                 return
-        self._move(account_id, message_id, status, sets, values)
+        if self._move(account_id, message_id, status, sets, values):
+            self._off_result(account_id, message_id)
+
+    def _off_result(self, account_id: str, message_id: str) -> None:
+        """Feedback moved the status index to the MSG item: a queued message's RESULT lets go
+        of its entry (log_keys.py). Nothing to do for most messages (the condition fails)."""
+        with contextlib.suppress(self._db.exceptions.ConditionalCheckFailedException):
+            self._db.update_item(
+                TableName=self._table,
+                Key={"pk": s(message_pk(account_id, message_id)), "sk": s("RESULT")},
+                UpdateExpression="REMOVE st_pk",
+                ConditionExpression="attribute_exists(st_pk)",
+            )
 
     def cancel_scheduled(self, account_id: str, message_id: str, *, at: datetime) -> bool:
         values = {":new": s(MessageStatus.CANCELED.value), ":at": s(at.isoformat())}
@@ -329,6 +369,9 @@ class DynamoMessages(TableStore):
                     "status change refused", extra={"message_id": message_id, "to": new.value}
                 )
             return moved
+        return self._update(update, message_id, new)
+
+    def _update(self, update: dict[str, Any], message_id: str, new: MessageStatus) -> bool:
         try:
             self._t.raw.update_item(**update)
         except self._db.exceptions.ConditionalCheckFailedException:
@@ -361,8 +404,8 @@ class DynamoMessages(TableStore):
             d = from_item(raw)
             if d["sk"] == "MSG":
                 record = message_from(d)
-            elif d["sk"] == "RESULT":
-                result = result_outcome(account_id, message_id, d)
+            elif d["sk"] == "RESULT" and d["status"] != MessageStatus.QUEUED.value:
+                result = result_outcome(account_id, message_id, d)  # queued: no outcome yet
             elif d["sk"].startswith("EVENT#"):
                 events.append(
                     MessageEvent(

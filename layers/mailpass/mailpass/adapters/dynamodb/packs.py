@@ -2,12 +2,15 @@
 
 pk                          sk       what
 PACK#<pack id>              PACK     a queue message's dispatch state: claim, lease, attempts
-MSG#<account>#<message id>  RESULT   a queued message's final state (read back by messages.py
-                                     with the message)
+MSG#<account>#<message id>  RESULT   a queued message's dispatch state: `queued` (written with the
+                                     message, messages.py), then its final state (read back by
+                                     messages.py with the message)
 
-With the outcomes, the message items' log index moves too (log_keys.py): one transaction per
-50 messages writes their RESULTs and sets their status key and the outcome on the message items,
-so the log's status filter sees it at once.
+A pack's final states are one BatchWriteItem of RESULTs per 25 messages. Each RESULT carries the
+message's place in the log's status index (log_keys.py), so the message items are not touched
+and the status filter sees the outcome at once; the usage ADD follows. A pack that cannot say
+when its messages were stored (ports.LogPlace) writes the older way: one transaction per 49
+messages with their RESULTs, the status index on the message items, and the ADDs.
 """
 
 from __future__ import annotations
@@ -24,20 +27,26 @@ from mailpass.adapters.dynamodb.base import (
     message_pk,
     result_outcome,
 )
-from mailpass.adapters.dynamodb.log_keys import OUTRANKS_OUTCOME, status_key
+from mailpass.adapters.dynamodb.log_keys import (
+    OUTRANKS_OUTCOME,
+    log_sk,
+    queued_result,
+    status_key,
+)
 from mailpass.adapters.dynamodb.marshal import from_item, s, to_item
 from mailpass.adapters.dynamodb.retry import (
     AGAIN,
     Again,
     RetriesExhausted,
     batch_get,
+    batch_write,
     retry,
 )
+from mailpass.adapters.dynamodb.stats import DynamoStats
 from mailpass.adapters.dynamodb.stats import updates as stats_updates
-from mailpass.ports import Outcome, PackClaim, PackState
+from mailpass.ports import LogPlace, Outcome, PackClaim, PackState
+from mailpass.usage import Tally
 
-# The final states counted in the usage stats (canceled is not: nothing was sent).
-COUNTED = frozenset({"sent", "failed"})
 # TransactWriteItems takes 100 actions: two per message (its RESULT, its message item), and up
 # to two usage hour buckets (a pack crossing an hour).
 _MESSAGES_PER_REQUEST = 49
@@ -150,46 +159,79 @@ class DynamoPacks(TableStore):
         found: dict[str, Outcome] = {}
         for raw in batch_get(self._t.raw, self._table, keys, consistent=True, sleep=self._t.sleep):
             d = from_item(raw)
+            if d["status"] == "queued":  # written with the message: no final state yet
+                continue
             mid = d["pk"][prefix:]
             found[mid] = result_outcome(account_id, mid, d)
         return found
 
     def record_outcomes(
-        self, outcomes: list[Outcome], *, count: Mapping[str, str | None] | None = None
+        self,
+        outcomes: list[Outcome],
+        *,
+        count: Mapping[str, str | None] | None = None,
+        log: LogPlace | None = None,
     ) -> None:
-        """Each outcome's RESULT, and its message item's log index and fields, in one
-        transaction per 49 messages (one request per pack): the status filter sees the outcome
-        at once. A message item that feedback or a cancel moved on keeps what it shows (its
-        update's condition fails and only that update is left out).
+        """With `log`: the RESULTs (each with the message's status index entry) in
+        BatchWriteItems, then the usage ADDs. The RESULTs decide: a retried pack that finds
+        them skips those messages, so a count is never added twice; a crash before the ADD
+        loses it. A message that feedback moved on meanwhile has its entry on its MSG item
+        (messages.py) and shows the feedback status; at worst its RESULT's entry is a stale
+        one the log's reader drops.
 
-        `count`: the messages whose final state is counted in the usage stats, with their
-        sender address. Their ADDs go in the same transaction, so a retried pack that finds the
-        RESULTs written does not count them again."""
-        # A transaction may touch an item once: the last outcome of a message is its own.
+        Without `log`: one transaction per 49 messages of their RESULTs, their message items'
+        log index and fields, and the ADDs, each message item update applied only if feedback
+        or a cancel has not moved it on."""
+        # One write per message: the last outcome of a message is its own.
         latest = list({(o.account_id, o.message_id): o for o in outcomes}.values())
+        if not latest:
+            return
         now = int(time.time())
-        for start in range(0, len(latest), _MESSAGES_PER_REQUEST):
-            chunk = latest[start : start + _MESSAGES_PER_REQUEST]
-            tally = (
-                usage.tally(
-                    chunk[0].account_id,
-                    (
-                        (o.at, o.status, usage.domain_of(count[o.message_id]))
-                        for o in chunk
-                        if o.message_id in count and o.status in COUNTED
-                    ),
-                    key=chunk[0].message_id,
+        if log is None:
+            for start in range(0, len(latest), _MESSAGES_PER_REQUEST):
+                chunk = latest[start : start + _MESSAGES_PER_REQUEST]
+                self._each_if(
+                    [self._result_put(o) for o in chunk]
+                    + [self._outcome_update(o) for o in chunk]
+                    + stats_updates(self._table, self._tally(chunk, count), now=now)
                 )
-                if count
-                else None
-            )
-            self._each_if(
-                [self._result_put(o) for o in chunk]
-                + [self._outcome_update(o) for o in chunk]
-                + stats_updates(self._table, tally, now=now)
-            )
+            return
+        left = batch_write(
+            self._t.raw,
+            self._table,
+            [{"PutRequest": {"Item": self._result_put(o, log)["Put"]["Item"]}} for o in latest],
+            sleep=self._t.sleep,
+        )
+        if left:
+            raise RetriesExhausted(f"record outcomes: {len(left)} RESULTs not written")
+        tally = self._tally(latest, count)
+        if tally is not None:
+            DynamoStats(self._t).add(tally, now=now)
 
-    def _result_put(self, o: Outcome) -> Any:
+    @staticmethod
+    def _tally(chunk: list[Outcome], count: Mapping[str, str | None] | None) -> Tally | None:
+        if not count:
+            return None
+        return usage.tally(
+            chunk[0].account_id,
+            (
+                (o.at, o.status, usage.domain_of(count[o.message_id]))
+                for o in chunk
+                if o.message_id in count and o.status in usage.COUNTED_OUTCOMES
+            ),
+            key=chunk[0].message_id,
+        )
+
+    def _result_put(self, o: Outcome, log: LogPlace | None = None) -> Any:
+        place = (
+            {
+                "st_pk": status_key(o.account_id, o.status),
+                "log_sk": log_sk(log.created_at, o.message_id),
+                "expires_at": log.expires_at or None,
+            }
+            if log is not None
+            else {}
+        )
         return {
             "Put": {
                 "TableName": self._table,
@@ -204,6 +246,7 @@ class DynamoPacks(TableStore):
                         "provider_message_id": o.provider_message_id,
                         "provider_id": o.provider_id,
                         "provider_kind": o.provider_kind,
+                        **place,
                     }
                 ),
             }
@@ -263,19 +306,18 @@ class DynamoPacks(TableStore):
             }
         }
 
-    def requeue(self, account_id: str, message_ids: list[str], pack_id: str) -> bool:
-        items: list[Any] = [
-            {
-                "Delete": {
-                    "TableName": self._table,
-                    "Key": {"pk": s(message_pk(account_id, mid)), "sk": s("RESULT")},
-                    "ConditionExpression": "#s = :failed",
-                    "ExpressionAttributeNames": {"#s": "status"},
-                    "ExpressionAttributeValues": {":failed": s("failed")},
-                }
-            }
-            for mid in message_ids
-        ]
+    def requeue(
+        self,
+        account_id: str,
+        message_ids: list[str],
+        pack_id: str,
+        log: LogPlace | None = None,
+    ) -> bool:
+        """With `log` (the redriven pack's), each RESULT goes back to `queued` and takes the
+        message's log entry (its outcome will be written over it); without, the RESULTs go
+        and the message items carry the entry (as `record_outcomes` without `log`)."""
+        queued = s("queued")
+        items: list[Any] = [self._back_to_queued(account_id, mid, log) for mid in message_ids]
         items.append(
             {
                 "Update": {
@@ -283,7 +325,7 @@ class DynamoPacks(TableStore):
                     "Key": {"pk": s(f"PACK#{pack_id}"), "sk": s("PACK")},
                     "UpdateExpression": "SET #s = :queued REMOVE claim_token, lease_until",
                     "ExpressionAttributeNames": {"#s": "state"},
-                    "ExpressionAttributeValues": {":queued": s("queued")},
+                    "ExpressionAttributeValues": {":queued": queued},
                 }
             }
         )
@@ -293,24 +335,62 @@ class DynamoPacks(TableStore):
             return False
         # Back in the queue, and so in the log's queued status. Not in the transaction above:
         # there a message item that is not there (or that feedback moved on) would refuse the
-        # whole redrive; here such a one is only left as it is.
+        # whole redrive; here such a one is only left as it is. Only a message whose outcome
+        # is on its item (written without `log`) has anything to change.
+        moved = (
+            "REMOVE st_pk, result_status"
+            if log is not None
+            else "SET st_pk = :stk REMOVE result_status"
+        )
+        values = {":queued": queued, ":failed": s("failed")}
+        if log is None:
+            values[":stk"] = s(status_key(account_id, "queued"))
         self._each_if(
             [
                 {
                     "Update": {
                         "TableName": self._table,
                         "Key": {"pk": s(message_pk(account_id, mid)), "sk": s("MSG")},
-                        "UpdateExpression": "SET st_pk = :stk REMOVE result_status",
+                        "UpdateExpression": moved,
                         "ConditionExpression": "#s = :queued AND result_status = :failed",
                         "ExpressionAttributeNames": {"#s": "status"},
-                        "ExpressionAttributeValues": {
-                            ":stk": s(status_key(account_id, "queued")),
-                            ":queued": s("queued"),
-                            ":failed": s("failed"),
-                        },
+                        "ExpressionAttributeValues": values,
                     }
                 }
                 for mid in dict.fromkeys(message_ids)
             ]
         )
         return True
+
+    def _back_to_queued(self, account_id: str, message_id: str, log: LogPlace | None) -> Any:
+        key = {"pk": s(message_pk(account_id, message_id)), "sk": s("RESULT")}
+        failed = {
+            "ConditionExpression": "#s = :failed",
+            "ExpressionAttributeNames": {"#s": "status"},
+        }
+        if log is None:
+            return {
+                "Delete": {
+                    "TableName": self._table,
+                    "Key": key,
+                    **failed,
+                    "ExpressionAttributeValues": {":failed": s("failed")},
+                }
+            }
+        queued = to_item(
+            queued_result(
+                key["pk"]["S"],
+                account_id=account_id,
+                message_id=message_id,
+                created_at=log.created_at,
+                expires_at=log.expires_at,
+            )
+        )
+        return {
+            "Put": {
+                "TableName": self._table,
+                "Item": queued,
+                **failed,
+                "ExpressionAttributeValues": {":failed": s("failed")},
+            }
+        }
