@@ -1,9 +1,12 @@
 """Regenerate the SDK's derived sources; `--check` fails (exit 1) when a committed one is stale.
 
-1. `src/mailpass_sdk/models.py`: one frozen dataclass per result schema of the repository's
+1. `src/mailpass_sdk/models/`: one frozen dataclass per result schema of the repository's
    `openapi.json` (the `*Response` envelopes are unwrapped by the client), each with a
-   `from_dict` that reads exactly the fields the contract declares. A schema change that is not
-   regenerated fails `make test` (tests/sdk/python/test_generated.py), so models never drift.
+   `from_dict` that reads exactly the fields the contract declares. One module per API resource
+   (the operations' tag: `mail.py`, `webhooks.py`, ...), `shared.py` for what several use, and
+   `__init__.py` re-exporting them all (`from mailpass_sdk.models import SendResult`). A schema
+   change that is not regenerated fails `make test` (tests/sdk/python/test_surface.py), so
+   models never drift.
 2. `src/mailpass_sdk/_sync/`: the synchronous client, written by `unasync` from `_async/`, so the
    sync and async surfaces are one source and cannot drift either.
 
@@ -28,20 +31,21 @@ SDK = Path(__file__).resolve().parents[1]
 PACKAGE = SDK / "src" / "mailpass_sdk"
 OPENAPI = SDK.parents[1] / "openapi.json"
 
-HEADER = '''"""Result models, generated from openapi.json by sdks/python/scripts/generate.py: do not
-edit.
+HEADER = '''"""{what}.
 
-Each is a frozen dataclass with attribute access; `raw` keeps the JSON object as received, so a
-field the server adds later is readable before the SDK is regenerated."""
+Generated from openapi.json by sdks/python/scripts/generate.py: do not edit. Each is a frozen
+dataclass with attribute access; `raw` keeps the JSON object as received, so a field the server
+adds later is readable before the SDK is regenerated."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from mailpass_sdk._base import Model, opt
-
+from mailpass_sdk._base import {base}
+{imports}
 '''
+SHARED = "shared"  # the module of the schemas several resources use (and any no operation does)
 
 SCALARS = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
 
@@ -138,12 +142,96 @@ def render_model(name: str, schema: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def render_models(spec: dict[str, Any]) -> str:
+def result_names(spec: dict[str, Any]) -> list[str]:
+    """The schemas that become models: not the `*Response` envelopes, and with properties."""
     schemas: dict[str, Any] = spec["components"]["schemas"]
-    names = [n for n in schemas if not n.endswith("Response") and "properties" in schemas[n]]
+    return [n for n in schemas if not n.endswith("Response") and "properties" in schemas[n]]
+
+
+def render_models(
+    spec: dict[str, Any],
+    names: list[str] | None = None,
+    what: str = "Result models",
+    imports: str = "",
+) -> str:
+    """One module of `names` (default: every result schema)."""
+    schemas: dict[str, Any] = spec["components"]["schemas"]
+    names = result_names(spec) if names is None else names
     body = "\n\n\n".join(render_model(n, schemas[n]) for n in names)
     exports = "\n".join(f'    "{n}",' for n in sorted(names))
-    return f"{HEADER}\n{body}\n\n\n__all__ = [\n{exports}\n]\n"
+    base = "Model, opt" if "opt(" in body else "Model"
+    header = HEADER.format(what=what, base=base, imports=imports)
+    return f"{header}\n{body}\n\n\n__all__ = [\n{exports}\n]\n"
+
+
+def _refs(node: Any) -> set[str]:
+    """The schema names `node` refers to, directly."""
+    if isinstance(node, dict):
+        own = {name} if (name := _ref(node)) is not None else set()
+        return own.union(*(_refs(v) for v in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_refs(v) for v in node))
+    return set()
+
+
+def _closure(start: set[str], schemas: dict[str, Any]) -> set[str]:
+    found: set[str] = set()
+    todo = list(start)
+    while todo:
+        name = todo.pop()
+        if name not in found and name in schemas:
+            found.add(name)
+            todo += _refs(schemas[name])
+    return found
+
+
+def modules_of(spec: dict[str, Any]) -> dict[str, list[str]]:
+    """Module name -> its schemas: a schema goes with the one resource (the operations' tag)
+    whose operations use it, directly or through another schema; to `shared` when several do."""
+    schemas: dict[str, Any] = spec["components"]["schemas"]
+    used: dict[str, set[str]] = {}  # tag -> schemas its operations reach
+    for ops in spec.get("paths", {}).values():
+        for op in ops.values():
+            for tag in op.get("tags", [SHARED]):
+                used.setdefault(tag, set()).update(_closure(_refs(op), schemas))
+    modules: dict[str, list[str]] = {}
+    for name in result_names(spec):
+        users = [tag for tag, reached in used.items() if name in reached]
+        module = users[0].replace("-", "_") if len(users) == 1 else SHARED
+        modules.setdefault(module, []).append(name)
+    return dict(sorted(modules.items()))
+
+
+def render_package(spec: dict[str, Any]) -> dict[str, str]:
+    """File name -> source: the modules of `modules_of`, and `__init__.py` re-exporting them."""
+    schemas: dict[str, Any] = spec["components"]["schemas"]
+    modules = modules_of(spec)
+    shared = set(modules.get(SHARED, []))
+    files: dict[str, str] = {}
+    for module, names in modules.items():
+        needed = sorted(set().union(*(_refs(schemas[n]) for n in names)) & shared - set(names))
+        imports = (
+            f"from mailpass_sdk.models.{SHARED} import {', '.join(needed)}\n" if needed else ""
+        )
+        what = (
+            "Result models several resources use"
+            if module == SHARED
+            else f"Result models of the `{module}` resource"
+        )
+        files[f"{module}.py"] = render_models(spec, names, what, imports)
+    lines = [
+        '"""The result models, one module per API resource, generated from openapi.json by',
+        'sdks/python/scripts/generate.py: do not edit."""',
+        "",
+    ]
+    lines += [
+        f"from mailpass_sdk.models.{module} import {', '.join(names)}"
+        for module, names in modules.items()
+    ]
+    everything = sorted(n for names in modules.values() for n in names)
+    lines += ["", "__all__ = [", *(f'    "{n}",' for n in everything), "]", ""]
+    files["__init__.py"] = "\n".join(lines)
+    return files
 
 
 def unasync_into(target: Path) -> None:
@@ -182,13 +270,15 @@ def ruff_format(*paths: Path) -> None:
 def generate(out: Path) -> None:
     """Write every derived file under `out` (the package directory, or a scratch copy)."""
     spec = json.loads(OPENAPI.read_text())
-    (out / "models.py").write_text(render_models(spec))
-    sync = out / "_sync"
-    if sync.exists():
-        shutil.rmtree(sync)
-    sync.mkdir(parents=True)
-    unasync_into(sync)
-    ruff_format(out / "models.py", sync)
+    models = out / "models"
+    for derived in (models, out / "_sync"):
+        if derived.exists():
+            shutil.rmtree(derived)
+        derived.mkdir(parents=True)
+    for name, source in render_package(spec).items():
+        (models / name).write_text(source)
+    unasync_into(out / "_sync")
+    ruff_format(models, out / "_sync")
 
 
 def stale() -> list[str]:
@@ -198,8 +288,11 @@ def stale() -> list[str]:
         scratch.mkdir()
         generate(scratch)
         fresh = {p.relative_to(scratch) for p in scratch.rglob("*.py")}
-        committed = {p.relative_to(PACKAGE) for p in (PACKAGE / "_sync").rglob("*.py")}
-        committed.add(Path("models.py"))
+        committed = {
+            p.relative_to(PACKAGE)
+            for derived in ("_sync", "models")
+            for p in (PACKAGE / derived).rglob("*.py")
+        }
         out = []
         for rel in sorted(fresh | committed):
             new, old = scratch / rel, PACKAGE / rel
