@@ -46,19 +46,9 @@ class InMemoryPacks(Shared):
         count: Mapping[str, str | None] | None = None,
         log: LogPlace | None = None,  # where the log entry lives: one place in memory
     ) -> None:
-        if count:
-            last = {o.message_id: o for o in outcomes}  # as the adapter: one per message
-            self.memory.add_tally(
-                usage.tally(
-                    outcomes[0].account_id,
-                    (
-                        (o.at, o.status, usage.domain_of(count[o.message_id]))
-                        for o in last.values()
-                        if o.message_id in count and o.status in ("sent", "failed")
-                    ),
-                    key=outcomes[0].message_id,
-                )
-            )
+        if count:  # as the adapter: each message once, by its last outcome
+            events = ((o.message_id, o.at, o.status) for o in outcomes)
+            self.memory.add_tally(usage.of_outcomes(outcomes[0].account_id, events, count))
         for outcome in outcomes:
             # Stored as the adapter stores it: the reason is cut to 2,000 characters.
             o = (

@@ -9,7 +9,7 @@ or pack id) so concurrent transactions rarely touch the same item; a read folds 
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -69,6 +69,26 @@ def tally(
         for name in attributes(count, domain):
             bucket[name] = bucket.get(name, 0) + 1
     return Tally(account_id, adds, shard_of(key)) if adds else None
+
+
+def of_outcomes(
+    account_id: str,
+    outcomes: Iterable[tuple[str, datetime, str]],
+    senders: Mapping[str, str | None],
+) -> Tally | None:
+    """The ADDs for queued messages' final states, (message id, time, status): the counted
+    ones (COUNTED_OUTCOMES) of the messages in `senders` (message id -> sender address), each
+    message once, by its last outcome."""
+    last = {mid: (at, status) for mid, at, status in outcomes}
+    return tally(
+        account_id,
+        (
+            (at, status, domain_of(senders[mid]))
+            for mid, (at, status) in last.items()
+            if status in COUNTED_OUTCOMES and mid in senders
+        ),
+        key=next(iter(last), account_id),
+    )
 
 
 def one(account_id: str, message_id: str, at: datetime, count: str, sender: str | None) -> Tally:

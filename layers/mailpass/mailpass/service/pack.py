@@ -126,7 +126,9 @@ class LaneUsage:
     loses these counts and never doubles them."""
 
     def __init__(self) -> None:
-        self._events: dict[str, dict[str, tuple[datetime, str, str | None]]] = {}
+        # account -> (message id, time, status) of the counted packs, and their senders
+        self._outcomes: dict[str, list[tuple[str, datetime, str]]] = {}
+        self._senders: dict[str, dict[str, str | None]] = {}
         self._lock = threading.Lock()  # packs are recorded on the writer threads
 
     def add(self, pack: Pack, outcomes: list[Outcome]) -> None:
@@ -134,19 +136,19 @@ class LaneUsage:
         if not counted:
             return
         with self._lock:
-            events = self._events.setdefault(pack.account_id, {})
-            for o in outcomes:  # a message's last outcome is its own
-                if o.status in usage.COUNTED_OUTCOMES and o.message_id in counted:
-                    events[o.message_id] = (o.at, o.status, usage.domain_of(counted[o.message_id]))
+            self._senders.setdefault(pack.account_id, {}).update(counted)
+            self._outcomes.setdefault(pack.account_id, []).extend(
+                (o.message_id, o.at, o.status) for o in outcomes
+            )
 
     def tallies(self) -> list[Tally]:
         with self._lock:
             found = [
-                usage.tally(account, events.values(), key=next(iter(events)))
-                for account, events in self._events.items()
-                if events
+                usage.of_outcomes(account, outcomes, self._senders[account])
+                for account, outcomes in self._outcomes.items()
             ]
-            self._events.clear()
+            self._outcomes.clear()
+            self._senders.clear()
         return [t for t in found if t is not None]
 
 

@@ -182,8 +182,11 @@ class ConfigReading(TableStore):
         return read_account_config(self._t, account_id)
 
 
-def result_outcome(account_id: str, message_id: str, d: dict[str, Any]) -> Outcome:
-    """A RESULT item (a queued message's final state), read."""
+def result_outcome(account_id: str, message_id: str, d: dict[str, Any]) -> Outcome | None:
+    """A RESULT item (a queued message's final state), read; None while it is the `queued` one
+    written with the message (log_keys.queued_result): no final state yet."""
+    if d["status"] == "queued":
+        return None
     return Outcome(
         account_id,
         message_id,

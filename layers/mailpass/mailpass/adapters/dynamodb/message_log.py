@@ -37,7 +37,7 @@ from mailpass.adapters.dynamodb.log_keys import (
 from mailpass.adapters.dynamodb.marshal import from_item, s
 from mailpass.adapters.dynamodb.messages import message_from
 from mailpass.adapters.dynamodb.retry import batch_get
-from mailpass.models import MessageRecord, MessageStatus
+from mailpass.models import MessageRecord
 from mailpass.ports_listing import LogPage, LogQuery, Position
 
 
@@ -45,8 +45,9 @@ def _record(raw: dict[str, Any], result: dict[str, Any] | None) -> MessageRecord
     """What /status shows: the message, with its outcome applied (messages.get_message)."""
     d = from_item(raw)
     record = message_from(d)
-    if result is not None and result["status"] != MessageStatus.QUEUED.value:
-        return result_outcome(record.account_id, record.message_id, result).applied_to(record)
+    outcome = result_outcome(record.account_id, record.message_id, result) if result else None
+    if outcome is not None:
+        return outcome.applied_to(record)
     record.status = shown_status(d)
     return record
 

@@ -404,8 +404,8 @@ class DynamoMessages(TableStore):
             d = from_item(raw)
             if d["sk"] == "MSG":
                 record = message_from(d)
-            elif d["sk"] == "RESULT" and d["status"] != MessageStatus.QUEUED.value:
-                result = result_outcome(account_id, message_id, d)  # queued: no outcome yet
+            elif d["sk"] == "RESULT":
+                result = result_outcome(account_id, message_id, d)
             elif d["sk"].startswith("EVENT#"):
                 events.append(
                     MessageEvent(

@@ -159,10 +159,9 @@ class DynamoPacks(TableStore):
         found: dict[str, Outcome] = {}
         for raw in batch_get(self._t.raw, self._table, keys, consistent=True, sleep=self._t.sleep):
             d = from_item(raw)
-            if d["status"] == "queued":  # written with the message: no final state yet
-                continue
             mid = d["pk"][prefix:]
-            found[mid] = result_outcome(account_id, mid, d)
+            if (outcome := result_outcome(account_id, mid, d)) is not None:
+                found[mid] = outcome
         return found
 
     def record_outcomes(
@@ -212,15 +211,8 @@ class DynamoPacks(TableStore):
     def _tally(chunk: list[Outcome], count: Mapping[str, str | None] | None) -> Tally | None:
         if not count:
             return None
-        return usage.tally(
-            chunk[0].account_id,
-            (
-                (o.at, o.status, usage.domain_of(count[o.message_id]))
-                for o in chunk
-                if o.message_id in count and o.status in usage.COUNTED_OUTCOMES
-            ),
-            key=chunk[0].message_id,
-        )
+        events = ((o.message_id, o.at, o.status) for o in chunk)
+        return usage.of_outcomes(chunk[0].account_id, events, count)
 
     def _result_put(self, o: Outcome, log: LogPlace | None = None) -> Any:
         place = (
