@@ -1,15 +1,17 @@
 """API keys over HTTP, the store's part: the last `settings` key stays (atomically, under
-concurrent revokes), and `last_used_at` is written at most once per window."""
+concurrent revokes), `last_used_at` is written at most once per window, and the account's
+config read carries the grants of its live keys (at most MAX_LIVE_KEYS)."""
 
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from mailpass.errors import LastSettingsKey, NotFound
+from mailpass.errors import LastSettingsKey, NotFound, TooManyKeys
 from mailpass.ids import new_id
-from mailpass.models import ApiKey
+from mailpass.models import MAX_LIVE_KEYS, ApiKey, KeyGrant
 
 from tests.contract.conftest import NOW, Stores, new_account
 
@@ -113,3 +115,47 @@ def test_last_used_at_is_written_at_most_once_per_window(stores: Stores) -> None
     assert found is not None
     assert found.last_used_at == much_later
     assert not stores.accounts.touch_api_key(new_id("hash"), NOW, unless_since=NOW - hour)
+
+
+def grants(stores: Stores, account_id: str) -> dict[str, KeyGrant]:
+    config = stores.accounts.get_account_config(account_id)
+    assert config is not None
+    return dict(config.keys)
+
+
+def test_the_config_read_carries_the_grants_of_live_keys(stores: Stores) -> None:
+    account_id = new_account(stores)
+    assert grants(stores, account_id) == {}
+    admin, mail = key(account_id, n=1), key(account_id, "mail", n=2)
+    test_key = replace(key(account_id, "mail", n=3), test=True)
+    for k in (admin, mail, test_key):
+        stores.accounts.create_api_key(k)
+    assert grants(stores, account_id) == {
+        admin.key_hash: KeyGrant(admin.key_id, frozenset({"mail", "settings"}), False),
+        mail.key_hash: KeyGrant(mail.key_id, frozenset({"mail"}), False),
+        test_key.key_hash: KeyGrant(test_key.key_id, frozenset({"mail"}), True),
+    }
+    # Revoked: gone from the grants in the same write.
+    stores.accounts.revoke_api_key(account_id, mail.key_id)
+    assert set(grants(stores, account_id)) == {admin.key_hash, test_key.key_hash}
+    with pytest.raises(LastSettingsKey):
+        stores.accounts.revoke_api_key(account_id, admin.key_id)
+    assert admin.key_hash in grants(stores, account_id)  # a refused revoke changes nothing
+    # Another account's config holds none of them.
+    assert grants(stores, new_account(stores)) == {}
+
+
+def test_an_account_has_at_most_max_live_keys(stores: Stores) -> None:
+    account_id = new_account(stores)
+    made = [key(account_id, "mail", n=i % 60) for i in range(MAX_LIVE_KEYS)]
+    for k in made:
+        stores.accounts.create_api_key(k)
+    extra = key(account_id, "mail")
+    with pytest.raises(TooManyKeys):
+        stores.accounts.create_api_key(extra)
+    assert stores.accounts.get_api_key(extra.key_hash) is None  # nothing of it was written
+    stores.accounts.revoke_api_key(account_id, made[0].key_id)
+    stores.accounts.create_api_key(extra)
+    assert len(grants(stores, account_id)) == MAX_LIVE_KEYS
+    with pytest.raises(NotFound):  # still NotFound for a missing account, not TooManyKeys
+        stores.accounts.create_api_key(key(new_id("acct"), "mail"))

@@ -6,8 +6,8 @@ import threading
 from dataclasses import replace
 from datetime import datetime
 
-from mailpass.errors import Conflict, LastSettingsKey, NotFound
-from mailpass.models import Account, ApiKey, Permission
+from mailpass.errors import Conflict, LastSettingsKey, NotFound, TooManyKeys
+from mailpass.models import MAX_LIVE_KEYS, Account, ApiKey, Permission
 
 from tests.fakes.memory import ConfigReading
 
@@ -39,6 +39,9 @@ class InMemoryAccounts(ConfigReading):
             raise NotFound(f"No account {key.account_id}")
         if key.key_hash in self.memory.keys:
             raise Conflict("That API key already exists")
+        live = [k for k in self.memory.keys.values() if k.account_id == key.account_id]
+        if sum(not k.revoked for k in live) >= MAX_LIVE_KEYS:
+            raise TooManyKeys()
         self.memory.keys[key.key_hash] = key
 
     def list_api_keys(self, account_id: str) -> list[ApiKey]:

@@ -11,6 +11,7 @@ from mailpass.models import (
     Account,
     ApiKey,
     Domain,
+    KeyGrant,
     MessageEvent,
     MessageRecord,
     Provider,
@@ -88,6 +89,11 @@ class ConfigReading(Shared):
             sorted(m.providers.get(account_id, {}).values(), key=lambda p: p.created_at),
             tuple(sorted(m.webhooks.get(account_id, {}).values(), key=lambda w: w.created_at)),
             tuple(sorted(m.domains.get(account_id, {}).values(), key=lambda d: d.created_at)),
+            {
+                h: KeyGrant(k.key_id, k.permissions, k.test)
+                for h, k in m.keys.items()
+                if k.account_id == account_id and not k.revoked
+            },
         )
 
 

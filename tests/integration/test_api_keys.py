@@ -109,3 +109,68 @@ def test_a_key_cannot_grant_what_it_lacks(api: httpx.Client, account: Seeded) ->
     assert (
         api.post("/api/v1/mail/send", headers=bearer(settings_only), json=SEND).status_code == 403
     )
+
+
+def test_keys_and_accounts_from_before_the_grants_keep_working(services: Any, env: Any) -> None:
+    """An account item without `live_keys` or `settings_keys`, and a key written as before
+    (its APIKEY item and listing, no grant): the key authenticates, from its own item; the
+    first key made afterwards adds both fields; revoking the old key stops it at once."""
+    from datetime import UTC, datetime
+
+    from mailpass.adapters.dynamodb.marshal import to_item
+    from mailpass.errors import Unauthorized
+    from mailpass.ids import hash_api_key, new_api_key, new_id
+    from mailpass.models import Permission
+    from mailpass.service.auth import AuthService
+
+    db, table = env.client("dynamodb"), env.table_name
+    account_id, key_id, raw = new_id("acct"), new_id("key"), new_api_key(test=False)
+    now = datetime.now(UTC).isoformat()
+    common = {
+        "key_id": key_id,
+        "account_id": account_id,
+        "prefix": raw[:14],
+        "permissions": ["mail", "settings"],
+        "revoked": False,
+        "test": False,
+        "created_at": now,
+    }
+    for item in (
+        {"pk": f"ACCOUNT#{account_id}", "sk": "CFG#ACCOUNT", "type": "account", "name": "old"},
+        {"pk": f"APIKEY#{hash_api_key(raw)}", "sk": "APIKEY", "type": "api_key", **common},
+        {
+            "pk": f"ACCOUNT#{account_id}",
+            "sk": f"KEY#{key_id}",
+            "type": "api_key_listing",
+            "key_hash": hash_api_key(raw),
+            **common,
+        },
+    ):
+        db.put_item(TableName=table, Item=to_item(item))
+
+    accounts = services.accounts
+    auth = AuthService(accounts, later=lambda work: work())
+    for _ in range(2):  # the second time through the (grant-less) config read, then its item
+        principal = auth.authenticate(f"Bearer {raw}", Permission.SETTINGS)
+        assert (principal.account_id, principal.key_id) == (account_id, key_id)
+    config = accounts.get_account_config(account_id)
+    assert config is not None
+    assert config.keys == {}
+
+    newer = services.keys.create(principal, name="new", permissions=["mail"], test=False)
+    config = accounts.get_account_config(account_id)
+    assert config is not None
+    assert set(config.keys) == {hash_api_key(newer["key"])}
+    assert auth.authenticate(f"Bearer {newer['key']}", Permission.MAIL).key_id == newer["key_id"]
+    account = db.get_item(
+        TableName=table, Key=to_item({"pk": f"ACCOUNT#{account_id}", "sk": "CFG#ACCOUNT"})
+    )["Item"]
+    assert account["settings_keys"] == {"N": "1"}  # counted from the listing: the old key
+
+    other_admin = services.keys.create(
+        principal, name="admin", permissions=["settings"], test=False
+    )
+    services.keys.revoke(account_id, key_id)
+    with pytest.raises(Unauthorized, match="revoked"):
+        auth.authenticate(f"Bearer {raw}", Permission.SETTINGS)
+    assert auth.authenticate(f"Bearer {other_admin['key']}", Permission.SETTINGS)

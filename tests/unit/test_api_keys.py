@@ -182,3 +182,18 @@ def test_a_failing_last_used_write_never_fails_the_request(world: World, clock: 
     auth = AuthService(world.store, later=lambda work: work(), clock=clock)
 
     assert auth.authenticate(f"Bearer {key}", Permission.MAIL).test is False
+
+
+def test_an_account_with_max_live_keys_is_refused_another(client: TestClient, world: World) -> None:
+    from mailpass.models import MAX_LIVE_KEYS
+
+    _, admin = world.account_with_key(permissions=("mail", "settings"))
+    made = [
+        create(client, admin, name=f"k{i}", permissions=["mail"]).json()["data"]
+        for i in range(MAX_LIVE_KEYS - 1)
+    ]
+    refused = create(client, admin, name="one too many", permissions=["mail"])
+    assert error(refused, 409) == "TOO_MANY_API_KEYS"
+    assert "revoke" in refused.json()["error"]["message"]
+    client.delete(f"/api/v1/api-keys/{made[0]['key_id']}", headers=bearer(admin))
+    assert create(client, admin, name="now fits", permissions=["mail"]).status_code == 201

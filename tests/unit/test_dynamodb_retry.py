@@ -152,3 +152,37 @@ def test_backoff_is_full_jitter_under_the_cap() -> None:
     got = [backoff(10) for _ in range(200)]
     assert all(0 <= g <= CAP_SECONDS for g in got)
     assert len(set(got)) > 100  # spread out, not one fixed pause
+
+
+class HandsBack(StubbornClient):
+    """Writes every item but those whose sort key is in `refused`, which it always hands back."""
+
+    def __init__(self, refused: set[str]) -> None:
+        super().__init__()
+        self.refused = refused
+        self.written: list[str] = []
+
+    def batch_write_item(self, *, RequestItems: dict[str, Any]) -> dict[str, Any]:  # noqa: N803
+        ((table, reqs),) = RequestItems.items()
+        self._count("write", len(reqs))
+        back = [r for r in reqs if r["PutRequest"]["Item"]["sk"]["S"] in self.refused]
+        self.written += [r["PutRequest"]["Item"]["sk"]["S"] for r in reqs if r not in back]
+        return {"UnprocessedItems": {table: back}} if back else {}
+
+
+def test_a_message_item_never_stored_is_an_error_and_a_lost_tag_item_is_not() -> None:
+    from mailpass.adapters.dynamodb import DynamoMessages
+
+    from tests.contract.conftest import message
+
+    record = message("acct_1", tags=["order", "confirmation"])
+    # DynamoDB keeps handing a tag item back: the message is stored, one tag misses the index.
+    lost_tag = HandsBack({"TAG#order"})
+    DynamoMessages(table(lost_tag, Sleeps())).put_message(record)
+    assert lost_tag.written == ["MSG", "TAG#confirmation"]
+    assert len(lost_tag.calls) == ATTEMPTS
+
+    # It keeps handing the message back: the caller hears of it before anything is sent.
+    lost_message = HandsBack({"MSG"})
+    with pytest.raises(RetriesExhausted):
+        DynamoMessages(table(lost_message, Sleeps())).put_message(record)

@@ -102,6 +102,13 @@ class LastSettingsKey(Conflict):
     )
 
 
+class TooManyKeys(Conflict):
+    code = "TOO_MANY_API_KEYS"
+    default_message = (
+        "The account has as many live API keys as it may (100): revoke one before making another"
+    )
+
+
 class NotCancelable(MailPassError):
     code = "NOT_CANCELABLE"
     http_status = 409

@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mailpass.ports import AccountConfig
 
 
 def utcnow() -> datetime:
@@ -144,6 +147,25 @@ class Principal:
     """Who is calling: resolved from the API key on every request."""
 
     account_id: str
+    key_id: str
+    permissions: frozenset[str]
+    test: bool
+    # The account's configuration when authentication read it (service/auth.py: the key's
+    # grant lives on the account item, so one consistent Query answers both). This request's
+    # use case reuses it instead of reading it again; None when it was not read.
+    config: AccountConfig | None = field(default=None, compare=False, repr=False)
+
+
+# An account's unrevoked API keys at most (errors.TooManyKeys): their grants live on the
+# account item, read with every request. SendGrid's limit too; 100 grants are about 12 KB.
+MAX_LIVE_KEYS = 100
+
+
+@dataclass(frozen=True, slots=True)
+class KeyGrant:
+    """What a live API key may do, as its account's item holds it (one per unrevoked key made
+    since keys were kept there; adapters/dynamodb/accounts.py)."""
+
     key_id: str
     permissions: frozenset[str]
     test: bool

@@ -6,7 +6,7 @@ templates, domains) is in ports_account.py, and the paged lists' ports in ports_
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -16,6 +16,7 @@ from mailpass.models import (
     Account,
     Domain,
     DomainStatus,
+    KeyGrant,
     MessageEvent,
     MessageRecord,
     MessageStatus,
@@ -32,6 +33,10 @@ class AccountConfig:
     webhooks: tuple[Webhook, ...] = ()
     # The account's sender domains (any status), read by the same Query as the rest.
     domains: tuple[Domain, ...] = ()
+    # Its live API keys by key hash, kept on the account item so that the same read answers
+    # authentication (service/auth.py). A key missing here may still be live (made before
+    # this existed): only the key's own item says it is not.
+    keys: Mapping[str, KeyGrant] = field(default_factory=dict)
 
     @property
     def verified_domains(self) -> frozenset[str]:

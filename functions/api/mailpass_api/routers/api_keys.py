@@ -120,14 +120,15 @@ async def list_api_keys(
     operation_id="createApiKey",
     summary="Make a key",
     description="The answer carries `key`, the key itself, this once. A key cannot grant a "
-    "permission the calling key lacks, and a test key makes test keys only: both 403 FORBIDDEN.",
+    "permission the calling key lacks, and a test key makes test keys only: both 403 FORBIDDEN. "
+    "An account has at most 100 live keys (409 TOO_MANY_API_KEYS): revoke one first.",
     response_model=ApiKeyCreatedResponse,
     responses={
         201: {
             "content": example({**KEY_EXAMPLE, "key": "mp_live_3fK9qA" + "0" * 30 + "x7Qe"}),
             "links": LINKS,
         },
-        **failures(e.ValidationFailed, e.PayloadTooLarge),
+        **failures(e.ValidationFailed, e.PayloadTooLarge, e.TooManyKeys),
     },
     openapi_extra=json_body(
         ApiKeyCreate,

@@ -73,7 +73,8 @@ class BatchService:
     def enqueue(
         self, principal: Principal, request: BatchRequest, tracking_base: str | None = None
     ) -> dict[str, Any]:
-        config = self._store.get_account_config(principal.account_id)
+        # Read while authenticating, in this request (service/auth.py), or read now.
+        config = principal.config or self._store.get_account_config(principal.account_id)
         provider = config.default_provider if config else None
         if provider is None or config is None:
             raise NoSmtpProvider()

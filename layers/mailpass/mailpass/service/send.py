@@ -111,7 +111,8 @@ class SendService:
     ) -> SendResult:
         """`tracking_base`: the public URL the request came in on, for tracking links."""
         request = self._rendered(principal, request)
-        config = self._store.get_account_config(principal.account_id)
+        # Read while authenticating, in this request (service/auth.py), or read now.
+        config = principal.config or self._store.get_account_config(principal.account_id)
         chain = config.chain() if config else []
         if not chain:
             raise NoSmtpProvider()

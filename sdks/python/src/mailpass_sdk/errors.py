@@ -64,7 +64,8 @@ class NotFoundError(MailPassError):
 
 
 class ConflictError(MailPassError):
-    """409: CONFLICT, NOT_CANCELABLE, IDEMPOTENCY_CONFLICT, IDEMPOTENCY_IN_PROGRESS."""
+    """409: CONFLICT, NOT_CANCELABLE, IDEMPOTENCY_CONFLICT, IDEMPOTENCY_IN_PROGRESS,
+    LAST_SETTINGS_KEY, TOO_MANY_API_KEYS."""
 
 
 class ProviderError(MailPassError):
@@ -97,6 +98,8 @@ CODE_CLASSES: dict[str, type[MailPassError]] = {
     "NOT_CANCELABLE": ConflictError,
     "IDEMPOTENCY_CONFLICT": ConflictError,
     "IDEMPOTENCY_IN_PROGRESS": ConflictError,
+    "LAST_SETTINGS_KEY": ConflictError,
+    "TOO_MANY_API_KEYS": ConflictError,
     "NO_SMTP_PROVIDER": ProviderError,
     "SEND_FAILED": ProviderError,
     "INTERNAL_ERROR": ServerError,

@@ -4,7 +4,8 @@ one `Table` (client and name).
 
 module            pk                          sk                  what
 accounts.py       APIKEY#<sha256>             APIKEY              API key, by hash
-                  ACCOUNT#<account>           CFG#ACCOUNT         account, default provider
+                  ACCOUNT#<account>           CFG#ACCOUNT         account, default provider,
+                                                                  its live keys' grants
                   ACCOUNT#<account>           KEY#<key id>        key listing entry
 providers.py      ACCOUNT#<account>           CFG#PROVIDER#<id>   provider
 webhooks.py       ACCOUNT#<account>           CFG#WEBHOOK#<id>    webhook

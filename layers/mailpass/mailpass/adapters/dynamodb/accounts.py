@@ -2,9 +2,18 @@
 
 pk                  sk            what
 APIKEY#<sha256>     APIKEY        API key, looked up by hash on every request
-ACCOUNT#<account>   CFG#ACCOUNT   account, with its default provider id, fallbacks, settings and
-                                  settings_keys (how many unrevoked keys have `settings`)
+ACCOUNT#<account>   CFG#ACCOUNT   account, with its default provider id, fallbacks, settings,
+                                  settings_keys (how many unrevoked keys have `settings`) and
+                                  live_keys (key hash -> grant of each unrevoked key)
 ACCOUNT#<account>   KEY#<key id>  key listing entry (prefix only, no hash use)
+
+`live_keys` lets a request authenticate with the account's config read (service/auth.py): the
+consistent Query that reads the config also says whether the key is live and what it may do,
+so a warm /send does not read the APIKEY item at all. Create and revoke change the grant in the
+transaction that writes the key's own items, so a revocation still stops the very next request.
+Keys made before the map existed are not in it; for them the APIKEY item answers, as before. The
+map bounds an account's live keys (MAX_LIVE_KEYS): it lives on one item, which is read on every
+request and may not pass 400 KB.
 """
 
 from __future__ import annotations
@@ -19,10 +28,10 @@ from mailpass.adapters.dynamodb.base import (
     account_pk,
     cancellation_codes,
 )
-from mailpass.adapters.dynamodb.marshal import dt, from_item, s, to_item
+from mailpass.adapters.dynamodb.marshal import dt, from_item, s, to_attr, to_item
 from mailpass.adapters.dynamodb.retry import AGAIN, Again, batch_get, retry
-from mailpass.errors import Conflict, LastSettingsKey, NotFound
-from mailpass.models import Account, ApiKey, Permission, utcnow
+from mailpass.errors import Conflict, LastSettingsKey, NotFound, TooManyKeys
+from mailpass.models import MAX_LIVE_KEYS, Account, ApiKey, Permission, utcnow
 
 
 class DynamoAccounts(ConfigReading):
@@ -58,6 +67,7 @@ class DynamoAccounts(ConfigReading):
                     "created_at": account.created_at,
                     # Unrevoked keys with `settings`: the last one cannot be revoked.
                     "settings_keys": 0,
+                    "live_keys": {},
                     "restrict_senders_to_verified_domains": (
                         account.restrict_senders_to_verified_domains
                     ),
@@ -92,20 +102,30 @@ class DynamoAccounts(ConfigReading):
             "test": key.test,
             "created_at": key.created_at,
         }
-        counts = _SETTINGS in key.permissions and not key.revoked
+        live = not key.revoked
+        counts = _SETTINGS in key.permissions and live
+        self._ensure_account_fields(key.account_id)
+        # The key's grant (and, with `settings`, the account's count of such keys) moves with
+        # the key, atomically.
+        expression = "SET live_keys.#h = :grant" if live else ""
+        values: dict[str, Any] = {":cap": {"N": str(MAX_LIVE_KEYS)}}
+        if live:
+            values[":grant"] = to_attr(_grant_attr(key))
         if counts:
-            self._ensure_settings_count(key.account_id)
+            expression += " ADD settings_keys :one"
+            values[":one"] = {"N": "1"}
         account: dict[str, Any] = {
             "TableName": self._table,
             "Key": account_key(key.account_id),
-            "ConditionExpression": "attribute_exists(pk)",
+            "ConditionExpression": "attribute_exists(pk) AND size(live_keys) < :cap",
+            "ExpressionAttributeValues": values,
         }
-        if counts:  # the account's count of settings keys moves with the key, atomically
+        if expression:
             account = {
                 "Update": {
                     **account,
-                    "UpdateExpression": "ADD settings_keys :one",
-                    "ExpressionAttributeValues": {":one": {"N": "1"}},
+                    "UpdateExpression": expression.strip(),
+                    "ExpressionAttributeNames": {"#h": key.key_hash},
                 }
             }
         else:
@@ -147,35 +167,57 @@ class DynamoAccounts(ConfigReading):
         except self._db.exceptions.TransactionCanceledException as exc:
             codes = cancellation_codes(exc)
             if codes and codes[0] == "ConditionalCheckFailed":
+                if self._account_exists(key.account_id):
+                    raise TooManyKeys() from None
                 raise NotFound(f"No account {key.account_id}") from None
             raise Conflict("That API key already exists") from None
 
-    def _ensure_settings_count(self, account_id: str) -> None:
-        """Accounts made before the count existed get it once, from their listing. Every write
-        that moves the count calls this first, so the count exists before any of them moves
-        it: a listing read here that misses a newer key is corrected by that key's own
-        write, and a second backfill loses to the first (attribute_not_exists)."""
+    def _account_exists(self, account_id: str) -> bool:
         out = self._db.get_item(
             TableName=self._table,
             Key=account_key(account_id),
             ConsistentRead=True,
-            ProjectionExpression="pk, settings_keys",
+            ProjectionExpression="pk",
+        )
+        return "Item" in out
+
+    def _ensure_account_fields(self, account_id: str) -> None:
+        """Accounts made before `settings_keys` or `live_keys` existed get them once. Every
+        write that moves either calls this first, so they exist before any write moves them.
+        The count comes from the listing: a listing read here that misses a newer key is
+        corrected by that key's own write, and a second backfill loses to the first
+        (attribute_not_exists). The map starts empty: the keys made before it are answered
+        by their APIKEY items (module docstring), and copying them in here could race a
+        revocation and bring a revoked key back."""
+        out = self._db.get_item(
+            TableName=self._table,
+            Key=account_key(account_id),
+            ConsistentRead=True,
+            ProjectionExpression="pk, settings_keys, live_keys",
         )
         item = out.get("Item")
-        if item is None or "settings_keys" in item:
+        if item is None:
             return
-        active = sum(
-            1
-            for k in self.list_api_keys(account_id)
-            if _SETTINGS in k.permissions and not k.revoked
-        )
+        if "live_keys" not in item:
+            self._backfill(account_id, "live_keys", {"M": {}})
+        if "settings_keys" not in item:
+            active = sum(
+                1
+                for k in self.list_api_keys(account_id)
+                if _SETTINGS in k.permissions and not k.revoked
+            )
+            self._backfill(account_id, "settings_keys", {"N": str(active)})
+
+    def _backfill(self, account_id: str, name: str, value: dict[str, Any]) -> None:
+        """Set the account item's `name` unless it has one (then another backfill won)."""
         with contextlib.suppress(self._db.exceptions.ConditionalCheckFailedException):
             self._db.update_item(
                 TableName=self._table,
                 Key=account_key(account_id),
-                UpdateExpression="SET settings_keys = :n",
-                ConditionExpression="attribute_exists(pk) AND attribute_not_exists(settings_keys)",
-                ExpressionAttributeValues={":n": {"N": str(active)}},
+                UpdateExpression="SET #f = :v",
+                ConditionExpression="attribute_exists(pk) AND attribute_not_exists(#f)",
+                ExpressionAttributeNames={"#f": name},
+                ExpressionAttributeValues={":v": value},
             )
 
     def list_api_keys(self, account_id: str) -> list[ApiKey]:
@@ -222,8 +264,7 @@ class DynamoAccounts(ConfigReading):
         d = from_item(listing)
         key_hash = d["key_hash"]
         counts = _SETTINGS in d.get("permissions", set())
-        if counts:
-            self._ensure_settings_count(account_id)
+        self._ensure_account_fields(account_id)
         revoke: dict[str, Any] = {
             "UpdateExpression": "SET revoked = :yes, revoked_at = :at",
             "ConditionExpression": "attribute_exists(pk) AND revoked = :no",
@@ -234,10 +275,21 @@ class DynamoAccounts(ConfigReading):
             },
             "TableName": self._table,
         }
-        # All at once: the lookup item is what every request reads (consistently), so the
-        # key stops working with the very next request; and the account's count of settings
-        # keys decides, in the same transaction, whether this one may go. Two revokes of the
-        # last two race on that one item: DynamoDB serializes them, so one of them sees 1.
+        # All at once: the account item's grant and the lookup item are what requests read
+        # (consistently), so the key stops working with the very next request; and the
+        # account's count of settings keys decides, in the same transaction, whether this one
+        # may go. Two revokes of the last two race on that one item: DynamoDB serializes them,
+        # so one of them sees 1.
+        account: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": account_key(account_id),
+            "UpdateExpression": "REMOVE live_keys.#h",
+            "ExpressionAttributeNames": {"#h": key_hash},
+        }
+        if counts:
+            account["UpdateExpression"] += " ADD settings_keys :minus"
+            account["ConditionExpression"] = "settings_keys > :one"
+            account["ExpressionAttributeValues"] = {":minus": {"N": "-1"}, ":one": {"N": "1"}}
         items: list[Any] = [
             {"Update": {**revoke, "Key": {"pk": s(f"APIKEY#{key_hash}"), "sk": s("APIKEY")}}},
             {
@@ -246,22 +298,8 @@ class DynamoAccounts(ConfigReading):
                     "Key": {"pk": s(account_pk(account_id)), "sk": s(f"KEY#{key_id}")},
                 }
             },
+            {"Update": account},
         ]
-        if counts:
-            items.append(
-                {
-                    "Update": {
-                        "TableName": self._table,
-                        "Key": account_key(account_id),
-                        "UpdateExpression": "ADD settings_keys :minus",
-                        "ConditionExpression": "settings_keys > :one",
-                        "ExpressionAttributeValues": {
-                            ":minus": {"N": "-1"},
-                            ":one": {"N": "1"},
-                        },
-                    }
-                }
-            )
 
         def attempt() -> Again | None:
             try:
@@ -297,6 +335,10 @@ class DynamoAccounts(ConfigReading):
 
 
 _SETTINGS = Permission.SETTINGS.value
+
+
+def _grant_attr(key: ApiKey) -> dict[str, Any]:
+    return {"key_id": key.key_id, "permissions": key.permissions, "test": key.test}
 
 
 def _key_from(d: dict[str, Any], key_hash: str) -> ApiKey:

@@ -15,6 +15,7 @@ from mailpass.models import (
     DnsRecord,
     Domain,
     DomainStatus,
+    KeyGrant,
     Provider,
     ProviderKind,
     SmtpSecurity,
@@ -133,8 +134,21 @@ def webhook_from(d: dict[str, Any], account_id: str) -> Webhook:
     )
 
 
+def grants_from(live_keys: dict[str, Any] | None) -> dict[str, KeyGrant]:
+    """The account item's `live_keys` (accounts.py writes it), read."""
+    return {
+        key_hash: KeyGrant(
+            key_id=g["key_id"],
+            permissions=frozenset(g.get("permissions") or ()),
+            test=bool(g.get("test", False)),
+        )
+        for key_hash, g in (live_keys or {}).items()
+    }
+
+
 def read_account_config(table: Table, account_id: str) -> AccountConfig | None:
-    """One consistent Query reads the account, its providers, webhooks and sender domains."""
+    """One consistent Query reads the account (with its live API keys), its providers, webhooks
+    and sender domains."""
     out = table.client.query(
         TableName=table.name,
         KeyConditionExpression="pk = :pk AND begins_with(sk, :cfg)",
@@ -142,6 +156,7 @@ def read_account_config(table: Table, account_id: str) -> AccountConfig | None:
         ConsistentRead=True,
     )
     account: Account | None = None
+    keys: dict[str, KeyGrant] = {}
     providers: list[Provider] = []
     webhooks: list[Webhook] = []
     domains: list[Domain] = []
@@ -163,6 +178,7 @@ def read_account_config(table: Table, account_id: str) -> AccountConfig | None:
                     d.get("restrict_senders_to_verified_domains", False)
                 ),
             )
+            keys = grants_from(d.get("live_keys"))
         else:
             providers.append(provider_from(d))
     if account is None:
@@ -172,6 +188,7 @@ def read_account_config(table: Table, account_id: str) -> AccountConfig | None:
         sorted(providers, key=lambda p: p.created_at),
         tuple(sorted(webhooks, key=lambda w: w.created_at)),
         tuple(sorted(domains, key=lambda x: x.created_at)),
+        keys,
     )
 
 

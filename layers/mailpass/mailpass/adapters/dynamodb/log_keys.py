@@ -12,7 +12,7 @@ log_tag              tag_pk = <account>#<tag>          log_sk    TAG#<tag> items
 log_sk = <created_at, UTC, fixed width>#<message id> (a suppression's: #<email>): newest first is
 a backwards Query, and a date range is a sort-key condition. A message has one recipient
 (`to_email`), so `to` is a key on the message itself; tags are many, so each tag is a small item
-in the message's partition (written in the message's batch, or beside its PutItem on /send) whose
+in the message's partition (written in the BatchWriteItem that writes the message) whose
 index answers with keys only.
 
 `st_pk` holds the status the API shows, on exactly one item per message:
