@@ -38,6 +38,14 @@ class CountingStore(InMemoryStore):
         return super().get_account_config(account_id)
 
 
+class OlderAccount(CountingStore):
+    """An account whose grants hold none of its keys: they were made before grants existed."""
+
+    def get_account_config(self, account_id: str) -> AccountConfig | None:
+        config = super().get_account_config(account_id)
+        return config and replace(config, keys={})
+
+
 def now_later(work: Any) -> None:
     work()
 
@@ -94,11 +102,6 @@ def test_a_live_key_the_grants_do_not_hold_is_read_from_its_own_item(
 ) -> None:
     """A key made before grants were kept on the account item: not in them, still live."""
 
-    class OlderAccount(CountingStore):
-        def get_account_config(self, account_id: str) -> AccountConfig | None:
-            config = super().get_account_config(account_id)
-            return config and replace(config, keys={})
-
     older = OlderAccount(world.store)
     account_id, key = world.account_with_key()
     auth = AuthService(older, later=now_later)
@@ -151,3 +154,30 @@ def test_an_account_holds_at_most_max_live_keys(world: World) -> None:
     assert len(config.keys) == MAX_LIVE_KEYS
     assert hash_api_key(made[0].api_key) not in config.keys
     assert hash_api_key(made[1].api_key) in config.keys
+
+
+def test_after_one_miss_a_key_without_a_grant_costs_its_own_read_only(world: World) -> None:
+    """An older live key, and a revoked one: the config read that could not answer them is
+    made once, not on every request."""
+
+    older = OlderAccount(world.store)
+    _, key = world.account_with_key()
+    auth = AuthService(older, later=now_later)
+    for _ in range(2):  # seen, then the grants read once
+        auth.authenticate(f"Bearer {key}", Permission.MAIL)
+    older.reads.clear()
+    for _ in range(3):
+        principal = auth.authenticate(f"Bearer {key}", Permission.MAIL)
+    assert principal.config is None  # not read: the use case reads it, as before grants
+    assert older.reads == {"key": 3}
+
+    counted = CountingStore(world.store)
+    account_id, _ = world.account_with_key(permissions=("mail", "settings"))
+    made = world.admin.create_api_key(account_id, ["mail"])
+    auth = AuthService(counted, later=now_later)
+    auth.authenticate(f"Bearer {made.api_key}", Permission.MAIL)
+    counted.revoke_api_key(account_id, made.key_id)
+    for _ in range(3):
+        with pytest.raises(Unauthorized, match="revoked"):
+            auth.authenticate(f"Bearer {made.api_key}", Permission.MAIL)
+    assert counted.reads == {"key": 4, "config": 1}

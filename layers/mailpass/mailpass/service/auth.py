@@ -44,6 +44,9 @@ class _Known:
 
     account_id: str
     last_used_at: datetime | None
+    # False for a live key its account's grants do not hold: made before they were kept, it
+    # never gets one, so its own item answers it straight away (one read, as before grants).
+    granted: bool = True
 
 
 class AuthService:
@@ -56,7 +59,8 @@ class AuthService:
     both. Only the key hash -> account mapping is remembered, as it never changes; whether the
     key is live and what it may do is read each time. A key the process has not seen, or one
     its account's grants do not hold (revoked, or made before grants were kept there), is read
-    from its own item."""
+    from its own item; after that, only its item is read for it (a revoked key is forgotten,
+    an older live key marked), so neither pays for the config read it cannot use."""
 
     def __init__(
         self,
@@ -82,7 +86,7 @@ class AuthService:
         key_hash = hash_api_key(raw)
         known = self._recall(key_hash)
         config: AccountConfig | None = None
-        if known is not None:
+        if known is not None and known.granted:
             config = self._store.get_account_config(known.account_id)
             grant = config.keys.get(key_hash) if config is not None else None
             if grant is not None:
@@ -94,8 +98,12 @@ class AuthService:
         if key is None:
             raise Unauthorized("Unknown API key")
         if key.revoked:
+            self._forget(key_hash)  # for good: its own item answers it from now on
             raise Unauthorized("This API key has been revoked")
+        looked = config is not None  # its account's grants were read, and did not hold it
         known = self._learn(key_hash, key.account_id, key.last_used_at)
+        if looked:
+            known.granted = False
         principal = Principal(key.account_id, key.key_id, key.permissions, key.test, config)
         return self._admitted(principal, key_hash, known, required)
 
@@ -117,6 +125,10 @@ class AuthService:
             if known is not None:
                 self._known.move_to_end(key_hash)
             return known
+
+    def _forget(self, key_hash: str) -> None:
+        with self._lock:
+            self._known.pop(key_hash, None)
 
     def _learn(self, key_hash: str, account_id: str, last_used_at: datetime | None) -> _Known:
         with self._lock:

@@ -33,7 +33,7 @@ from mailpass.adapters.dynamodb.log_keys import (
     queued_result,
     status_key,
 )
-from mailpass.adapters.dynamodb.marshal import from_item, s, to_item
+from mailpass.adapters.dynamodb.marshal import Item, from_item, s, to_item
 from mailpass.adapters.dynamodb.retry import (
     AGAIN,
     Again,
@@ -190,7 +190,7 @@ class DynamoPacks(TableStore):
             for start in range(0, len(latest), _MESSAGES_PER_REQUEST):
                 chunk = latest[start : start + _MESSAGES_PER_REQUEST]
                 self._each_if(
-                    [self._result_put(o) for o in chunk]
+                    [{"Put": {"TableName": self._table, "Item": _result_item(o)}} for o in chunk]
                     + [self._outcome_update(o) for o in chunk]
                     + stats_updates(self._table, self._tally(chunk, count), now=now)
                 )
@@ -198,7 +198,7 @@ class DynamoPacks(TableStore):
         left = batch_write(
             self._t.raw,
             self._table,
-            [{"PutRequest": {"Item": self._result_put(o, log)["Put"]["Item"]}} for o in latest],
+            [{"PutRequest": {"Item": _result_item(o, log)}} for o in latest],
             sleep=self._t.sleep,
         )
         if left:
@@ -213,36 +213,6 @@ class DynamoPacks(TableStore):
             return None
         events = ((o.message_id, o.at, o.status) for o in chunk)
         return usage.of_outcomes(chunk[0].account_id, events, count)
-
-    def _result_put(self, o: Outcome, log: LogPlace | None = None) -> Any:
-        place = (
-            {
-                "st_pk": status_key(o.account_id, o.status),
-                "log_sk": log_sk(log.created_at, o.message_id),
-                "expires_at": log.expires_at or None,
-            }
-            if log is not None
-            else {}
-        )
-        return {
-            "Put": {
-                "TableName": self._table,
-                "Item": to_item(
-                    {
-                        "pk": message_pk(o.account_id, o.message_id),
-                        "sk": "RESULT",
-                        "status": o.status,
-                        "at": o.at,
-                        "error_message": o.error_message[:2000] if o.error_message else None,
-                        "note": o.note,
-                        "provider_message_id": o.provider_message_id,
-                        "provider_id": o.provider_id,
-                        "provider_kind": o.provider_kind,
-                        **place,
-                    }
-                ),
-            }
-        }
 
     def _each_if(self, actions: list[Any]) -> None:
         """Writes in one transaction (at most 100), each conditional one applied if its
@@ -386,3 +356,31 @@ class DynamoPacks(TableStore):
                 "ExpressionAttributeValues": {":failed": s("failed")},
             }
         }
+
+
+def _result_item(o: Outcome, log: LogPlace | None = None) -> Item:
+    """A message's RESULT: its final state, and with `log` its place in the log's status index
+    (log_keys.py)."""
+    place = (
+        {
+            "st_pk": status_key(o.account_id, o.status),
+            "log_sk": log_sk(log.created_at, o.message_id),
+            "expires_at": log.expires_at or None,
+        }
+        if log is not None
+        else {}
+    )
+    return to_item(
+        {
+            "pk": message_pk(o.account_id, o.message_id),
+            "sk": "RESULT",
+            "status": o.status,
+            "at": o.at,
+            "error_message": o.error_message[:2000] if o.error_message else None,
+            "note": o.note,
+            "provider_message_id": o.provider_message_id,
+            "provider_id": o.provider_id,
+            "provider_kind": o.provider_kind,
+            **place,
+        }
+    )
